@@ -1,0 +1,55 @@
+/**
+ * The `pipeline` command line: `deno task pipeline <command> ...`.
+ *
+ * @module
+ */
+import {
+  listCommand,
+  logsCommand,
+  reportError,
+  resumeCommand,
+  runCommand,
+  statusCommand,
+  validateCommand,
+} from "./workflow/commands.ts";
+
+/** A subcommand: takes its arguments, returns an exit code. */
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, { run: Command; help: string }> = {
+  run: {
+    run: runCommand,
+    help: "run FILE [--run-id ID] [--runs-dir DIR] [--set k=v ...] [--force] [--serve]",
+  },
+  resume: { run: resumeCommand, help: "resume RUN_ID [--from STEP] [--runs-dir DIR]" },
+  status: { run: statusCommand, help: "status [RUN_ID] [--json]" },
+  list: { run: listCommand, help: "list [--json]" },
+  validate: { run: validateCommand, help: "validate FILE [--set k=v ...]" },
+  logs: { run: logsCommand, help: "logs RUN_ID [--step STEP]" },
+};
+
+function usage(): string {
+  const lines = Object.values(commands).map((c) => `  pipeline ${c.help}`);
+  return `usage:\n${lines.join("\n")}\n\nexit codes: 0 done, 1 a step failed, 2 bad input, 130 interrupted`;
+}
+
+/** Runs the CLI with `args` and returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`error: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

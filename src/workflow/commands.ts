@@ -1,0 +1,279 @@
+/**
+ * The workflow commands of the CLI: `run`, `resume`, `status`, `list`, `validate` and `logs`.
+ *
+ * Exit codes: 0 the run is done, 1 a step failed, 2 bad input (nothing was run), 130 interrupted.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { stepKinds } from "../steps/mod.ts";
+import { StepPaths } from "./artifacts.ts";
+import { createRun, type ExecuteOptions, executeRun, isValidRunId, newRunId, resetFrom } from "./engine.ts";
+import { WorkflowError } from "./errors.ts";
+import { ConsoleReporter, formatDuration } from "./progress.ts";
+import { applyOverrides, checkStepParams, loadWorkflow, parseWorkflow } from "./spec.ts";
+import { type RunStatus, RunStore, type StepRow } from "./store.ts";
+
+/** Exit codes of the pipeline CLI. */
+export const EXIT = { done: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+
+/** Bad command-line input: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+function exitCodeOf(status: RunStatus): number {
+  return status === "done" ? EXIT.done : status === "interrupted" ? EXIT.interrupted : EXIT.failed;
+}
+
+/** Opens the store of a runs directory, creating the directory. */
+export async function openStore(runsDir: string): Promise<RunStore> {
+  await Deno.mkdir(runsDir, { recursive: true });
+  return new RunStore(`${runsDir}/pipeline.db`);
+}
+
+/** An AbortSignal that fires on SIGINT or SIGTERM, and a function that removes the handlers. */
+function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    console.error("\nstopping: finishing the current commit, then marking the run interrupted...");
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      Deno.removeSignalListener("SIGINT", onSignal);
+      Deno.removeSignalListener("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** Optional hook that serves the status endpoint while a run executes (`--serve`). */
+export type ServeHook = (runsDir: string, port: number) => Promise<{ close(): Promise<void> }>;
+let serveHook: ServeHook | undefined;
+/** Lets the server module register itself for `run --serve` without a dependency from here to it. */
+export function setServeHook(hook: ServeHook): void {
+  serveHook = hook;
+}
+
+async function execute(
+  options: Omit<ExecuteOptions, "reporter" | "signal">,
+  serve?: number,
+): Promise<number> {
+  const interrupt = interruptSignal();
+  const reporter = new ConsoleReporter();
+  const server = serve !== undefined && serveHook
+    ? await serveHook(options.runDir.replace(/\/[^/]+$/, ""), serve)
+    : undefined;
+  try {
+    const status = await executeRun({ ...options, reporter, signal: interrupt.signal });
+    reporter.close();
+    console.error(`run ${options.runId}: ${status}`);
+    if (status === "failed") {
+      console.error(
+        `see: deno task pipeline status ${options.runId}; fix, then: deno task pipeline resume ${options.runId}`,
+      );
+    }
+    if (status === "interrupted") console.error(`continue with: deno task pipeline resume ${options.runId}`);
+    return exitCodeOf(status);
+  } finally {
+    reporter.close();
+    interrupt.dispose();
+    await server?.close();
+  }
+}
+
+/** `run FILE [--run-id ID] [--runs-dir DIR] [--set k=v ...] [--force] [--serve [--port N]]` */
+export async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      "run-id": { type: "string" },
+      "runs-dir": { type: "string", default: "runs" },
+      set: { type: "string", multiple: true, default: [] },
+      force: { type: "boolean", default: false },
+      serve: { type: "boolean", default: false },
+      port: { type: "string", default: "8787" },
+    },
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError("usage: pipeline run FILE [--run-id ID] [--runs-dir DIR] [--set k=v ...]");
+  }
+  const workflow = await loadWorkflow(positionals[0], stepKinds);
+  const params = applyOverrides(workflow, values.set);
+  checkStepParams(workflow, params);
+  const runId = values["run-id"] ?? newRunId(workflow.name);
+  if (!isValidRunId(runId)) throw new UsageError(`--run-id ${runId}: use letters, digits, '.', '_' and '-'`);
+  const runsDir = values["runs-dir"];
+  using store = disposable(await openStore(runsDir));
+  const options = {
+    store: store.value,
+    workflow,
+    params,
+    runId,
+    runDir: `${runsDir}/${runId}`,
+    force: values.force,
+  };
+  await createRun(options);
+  console.error(`run ${runId} (${workflow.file}, ${workflow.steps.length} steps) in ${runsDir}/${runId}`);
+  return await execute(options, values.serve ? Number(values.port) : undefined);
+}
+
+function disposable(store: RunStore): { value: RunStore; [Symbol.dispose](): void } {
+  return { value: store, [Symbol.dispose]: () => store.close() };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("deno");
+  } catch {
+    return false;
+  }
+}
+
+/** `resume ID [--from STEP] [--runs-dir DIR]` */
+export async function resumeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      "runs-dir": { type: "string", default: "runs" },
+      from: { type: "string" },
+      serve: { type: "boolean", default: false },
+      port: { type: "string", default: "8787" },
+    },
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError("usage: pipeline resume RUN_ID [--from STEP] [--runs-dir DIR]");
+  }
+  const runId = positionals[0];
+  const runsDir = values["runs-dir"];
+  using store = disposable(await openStore(runsDir));
+  const run = store.value.getRun(runId);
+  if (!run) throw new UsageError(`no run '${runId}' in ${runsDir} (see: deno task pipeline list)`);
+  if (run.status === "running" && run.pid !== Deno.pid && processAlive(run.pid)) {
+    throw new UsageError(`run '${runId}' is still running (pid ${run.pid}); stop it first or wait`);
+  }
+  if (run.status === "done" && !values.from) {
+    console.error(`run ${runId} is already done; use --from STEP to run steps again`);
+    return EXIT.done;
+  }
+  const workflow = parseWorkflow(run.source, run.file, stepKinds);
+  const params = JSON.parse(run.params) as Record<string, unknown>;
+  const options = { store: store.value, workflow, params, runId, runDir: `${runsDir}/${runId}` };
+  if (values.from) console.error(`re-running: ${(await resetFrom(options, values.from)).join(", ")}`);
+  for (const step of store.value.getSteps(runId)) {
+    if (step.status === "running") store.value.updateStep(runId, step.step_id, { status: "interrupted" });
+  }
+  store.value.addEvent(runId, null, "run.resumed", { from: values.from ?? null });
+  console.error(`resuming run ${runId}`);
+  return await execute(options, values.serve ? Number(values.port) : undefined);
+}
+
+/** `validate FILE [--set k=v ...]`: checks a workflow without running it. */
+export async function validateCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { set: { type: "string", multiple: true, default: [] } },
+  });
+  if (positionals.length !== 1) throw new UsageError("usage: pipeline validate FILE");
+  const workflow = await loadWorkflow(positionals[0], stepKinds);
+  checkStepParams(workflow, applyOverrides(workflow, values.set));
+  console.log(
+    `${workflow.file}: ok (${workflow.steps.length} steps: ${workflow.steps.map((s) => s.id).join(", ")})`,
+  );
+  return EXIT.done;
+}
+
+function stepLine(step: StepRow): string {
+  const items = step.items_total
+    ? ` ${step.items_done}/${step.items_total}`
+    : step.items_done
+    ? ` ${step.items_done}`
+    : "";
+  const took = step.started && step.finished
+    ? ` ${formatDuration((step.finished - step.started) / 1000)}`
+    : "";
+  const error = step.error && step.status === "failed" ? `  ${step.error}` : "";
+  return `  ${step.step_id.padEnd(24)} ${step.status.padEnd(11)} ${
+    step.kind.padEnd(18)
+  }${items}${took}${error}`;
+}
+
+/** `status [ID] [--json] [--runs-dir DIR]`: one run's steps, or the latest run's. */
+export async function statusCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
+  });
+  using store = disposable(await openStore(values["runs-dir"]));
+  const run = positionals[0] ? store.value.getRun(positionals[0]) : store.value.listRuns(1)[0];
+  if (!run) throw new UsageError(positionals[0] ? `no run '${positionals[0]}'` : "no runs yet");
+  const steps = store.value.getSteps(run.id);
+  if (values.json) {
+    const { source: _source, ...rest } = run;
+    console.log(JSON.stringify({ ...rest, params: JSON.parse(run.params), steps }, null, 2));
+  } else {
+    console.log(
+      `${run.id}  ${run.status}  (${run.workflow}, ${run.file})${run.error ? `  ${run.error}` : ""}`,
+    );
+    for (const step of steps) console.log(stepLine(step));
+  }
+  return EXIT.done;
+}
+
+/** `list [--json] [--runs-dir DIR]`: the runs, newest first. */
+export async function listCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
+  });
+  using store = disposable(await openStore(values["runs-dir"]));
+  const runs = store.value.listRuns(1000).map(({ source: _source, ...run }) => run);
+  if (values.json) console.log(JSON.stringify(runs, null, 2));
+  else {for (const run of runs) {
+      console.log(
+        `${run.id}  ${run.status.padEnd(11)} ${run.workflow}  ${new Date(run.created).toISOString()}`,
+      );
+    }}
+  return EXIT.done;
+}
+
+/** `logs ID [--step S] [--runs-dir DIR]`: a run's step logs. */
+export async function logsCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { "runs-dir": { type: "string", default: "runs" }, step: { type: "string" } },
+  });
+  if (positionals.length !== 1) throw new UsageError("usage: pipeline logs RUN_ID [--step STEP]");
+  using store = disposable(await openStore(values["runs-dir"]));
+  const runId = positionals[0];
+  if (!store.value.getRun(runId)) throw new UsageError(`no run '${runId}'`);
+  const steps = store.value.getSteps(runId).filter((s) => !values.step || s.step_id === values.step);
+  if (steps.length === 0) throw new UsageError(`run '${runId}' has no step '${values.step}'`);
+  for (const step of steps) {
+    const text = await Deno.readTextFile(new StepPaths(`${values["runs-dir"]}/${runId}`, step.step_id).log)
+      .catch(() => "");
+    if (!values.step) console.log(`== ${step.step_id} (${step.status})`);
+    console.log(text.trimEnd());
+  }
+  return EXIT.done;
+}
+
+/** Turns an error of a command into an exit code, printing one line. */
+export function reportError(error: unknown): number {
+  if (error instanceof WorkflowError || error instanceof UsageError) {
+    console.error(`error: ${error.message}`);
+    return EXIT.badInput;
+  }
+  if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
+    console.error(`error: ${error.message}`);
+    return EXIT.badInput;
+  }
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  return EXIT.failed;
+}

@@ -1,0 +1,252 @@
+/**
+ * The engine's implementation of {@link StepContext}: durable item loops, checkpoints, outputs, logs and
+ * metrics for one attempt of one step.
+ *
+ * Item loops append results to the output file and commit in batches: write, fsync, then one SQLite
+ * transaction records the new item count and byte offset. On the next attempt or resume the file is cut
+ * back to the committed offset, so a crash anywhere loses at most the uncommitted tail and never leaves a
+ * duplicate.
+ *
+ * @module
+ */
+import type { StepPaths } from "./artifacts.ts";
+import type { Reporter } from "./progress.ts";
+import type { Checkpoint, ItemLoop, OutputSpec, RecordWriter, StepContext, StepKind } from "./step.ts";
+import type { RunStore } from "./store.ts";
+
+/** How often an item loop commits at most, unless a batch takes longer. */
+export const COMMIT_INTERVAL_MS = 250;
+/** How many finished items an item loop holds before it commits regardless of time. */
+export const COMMIT_MAX_ITEMS = 8192;
+
+const encoder = new TextEncoder();
+
+/**
+ * Fault injection for crash tests: with `PIPELINE_CRASH_AT=commit:N` the process kills itself with SIGKILL
+ * at the N-th item commit, after the batch is on disk but before the store records it.
+ */
+let commitCount = 0;
+function crashPoint(point: "commit"): void {
+  const target = Deno.env.get("PIPELINE_CRASH_AT");
+  if (!target?.startsWith(`${point}:`)) return;
+  if (++commitCount === Number(target.slice(point.length + 1))) Deno.kill(Deno.pid, "SIGKILL");
+}
+
+/** Serialises records as JSON lines. */
+export function encodeRecords(records: Iterable<unknown>): Uint8Array {
+  let text = "";
+  for (const record of records) text += JSON.stringify(record) + "\n";
+  return encoder.encode(text);
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) offset += await file.write(data.subarray(offset));
+}
+
+/** Everything a {@link StepRun} needs from the engine. */
+export interface StepRunOptions<P> {
+  runId: string;
+  stepId: string;
+  kind: StepKind;
+  params: P;
+  paths: StepPaths;
+  store: RunStore;
+  reporter: Reporter;
+  signal: AbortSignal;
+  /** Overrides {@link COMMIT_INTERVAL_MS} (benchmarks and tests). */
+  commitIntervalMs?: number;
+}
+
+/** One attempt of one step. Call {@link close} when the attempt ends. */
+export class StepRun<P> implements StepContext<P> {
+  readonly runId: string;
+  readonly stepId: string;
+  readonly params: P;
+  readonly workDir: string;
+  readonly signal: AbortSignal;
+  private readonly open: Deno.FsFile[] = [];
+  private logFile?: Deno.FsFile;
+  private metricBuffer: { name: string; step: number; value: number }[] = [];
+  private metricStep = 0;
+
+  /** Prepares an attempt; directories are created by {@link prepare}. */
+  constructor(private readonly options: StepRunOptions<P>) {
+    this.runId = options.runId;
+    this.stepId = options.stepId;
+    this.params = options.params;
+    this.workDir = options.paths.work;
+    this.signal = options.signal;
+  }
+
+  /** Creates the step's directories. */
+  async prepare(): Promise<void> {
+    const { paths } = this.options;
+    for (const dir of [paths.work, `${paths.root}/out`, `${paths.runDir}/logs`]) {
+      await Deno.mkdir(dir, { recursive: true });
+    }
+    this.logFile = await Deno.open(paths.log, { create: true, append: true });
+  }
+
+  private outputSpec(output: string): OutputSpec {
+    const spec = this.options.kind.outputs[output];
+    if (!spec) {
+      throw new Error(
+        `step kind '${this.options.kind.name}' has no output '${output}' (declared: ${
+          Object.keys(this.options.kind.outputs).join(", ")
+        })`,
+      );
+    }
+    return spec;
+  }
+
+  private recordsPath(output: string): string {
+    const spec = this.outputSpec(output);
+    if (spec.kind !== "records") {
+      throw new Error(`output '${output}' of '${this.options.kind.name}' is a dir, not records`);
+    }
+    return this.options.paths.output(output, spec);
+  }
+
+  log(message: string): void {
+    const line = `${new Date().toISOString()} ${message}\n`;
+    this.logFile?.writeSync(encoder.encode(line));
+    this.options.reporter.log(this.stepId, message);
+  }
+
+  progress(done: number, total?: number): void {
+    this.options.store.updateStep(this.runId, this.stepId, { items_done: done, items_total: total ?? null });
+    this.options.store.addEvent(this.runId, this.stepId, "progress", { done, total });
+    this.options.reporter.progress(this.stepId, done, total);
+  }
+
+  metric(name: string, value: number, step?: number): void {
+    const at = step ?? this.metricStep++;
+    this.metricBuffer.push({ name, step: at, value });
+    if (this.metricBuffer.length >= 64) this.flushMetrics();
+  }
+
+  /** Writes buffered metrics to the store, with one event for live viewers. */
+  flushMetrics(): void {
+    if (this.metricBuffer.length === 0) return;
+    const points = this.metricBuffer;
+    this.metricBuffer = [];
+    this.options.store.addMetrics(points.map((p) => ({ run_id: this.runId, step_id: this.stepId, ...p })));
+    this.options.store.addEvent(this.runId, this.stepId, "metrics", { points });
+  }
+
+  async records(output: string): Promise<RecordWriter> {
+    const file = await Deno.open(this.recordsPath(output), { create: true, write: true, truncate: true });
+    this.open.push(file);
+    return {
+      write: (record) => writeAll(file, encodeRecords([record])),
+      writeAll: (records) => writeAll(file, encodeRecords(records)),
+    };
+  }
+
+  async dir(output: string): Promise<string> {
+    const spec = this.outputSpec(output);
+    if (spec.kind !== "dir") {
+      throw new Error(`output '${output}' of '${this.options.kind.name}' is records, not a dir`);
+    }
+    const path = this.options.paths.output(output, spec);
+    await Deno.mkdir(path, { recursive: true });
+    return path;
+  }
+
+  async forEachItem<I, R>(loop: ItemLoop<I, R>): Promise<void> {
+    const { store } = this.options;
+    const path = this.recordsPath(loop.output);
+    const ledger = this.options.kind.exactlyOnce === true;
+    const committed = store.getItemCommit(this.runId, this.stepId, loop.output);
+    const file = await Deno.open(path, { create: true, read: true, write: true });
+    this.open.push(file);
+    await file.truncate(committed.bytes);
+    await file.seek(committed.bytes, Deno.SeekMode.Start);
+    const total = loop.items.length;
+    const batchSize = Math.max(1, loop.batchSize ?? 16);
+    const interval = this.options.commitIntervalMs ?? COMMIT_INTERVAL_MS;
+    let done = committed.items;
+    let bytes = committed.bytes;
+    let pending: Uint8Array[] = [];
+    let pendingTo = done;
+    let lastCommit = Date.now();
+    this.progress(done, total);
+    const commit = async () => {
+      if (pendingTo === done) return;
+      for (const chunk of pending) {
+        await writeAll(file, chunk);
+        bytes += chunk.length;
+      }
+      await file.syncData();
+      crashPoint("commit");
+      store.commitItems(this.runId, this.stepId, loop.output, done, { items: pendingTo, bytes }, ledger);
+      pending = [];
+      done = pendingTo;
+      lastCommit = Date.now();
+      this.progress(done, total);
+    };
+    try {
+      for (let start = done; start < total; start += batchSize) {
+        this.signal.throwIfAborted();
+        const batch = loop.items.slice(start, start + batchSize);
+        const results = await loop.process(batch, start);
+        pending.push(encodeRecords(results));
+        pendingTo = start + batch.length;
+        const due = Date.now() - lastCommit >= interval || pendingTo - done >= COMMIT_MAX_ITEMS;
+        if (due) await commit();
+      }
+    } finally {
+      // Whatever finished before a failure or an interrupt is kept: the next attempt starts after it.
+      await commit();
+    }
+  }
+
+  async saveCheckpoint<M>(index: number, meta: M, write: (dir: string) => Promise<void>): Promise<void> {
+    const dir = this.options.paths.checkpoint(index);
+    const temp = `${dir}.partial`;
+    await Deno.remove(temp, { recursive: true }).catch(() => {});
+    await Deno.mkdir(temp, { recursive: true });
+    await write(temp);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await Deno.rename(temp, dir);
+    this.flushMetrics();
+    this.options.store.addCheckpoint(this.runId, this.stepId, index, dir, meta);
+    this.options.store.addEvent(this.runId, this.stepId, "checkpoint", { index });
+    await this.pruneCheckpoints(dir);
+  }
+
+  /** Keeps the newest two checkpoints. */
+  private async pruneCheckpoints(latest: string): Promise<void> {
+    const root = `${this.options.paths.root}/checkpoints`;
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(root)) {
+      if (entry.isDirectory && !entry.name.endsWith(".partial")) names.push(entry.name);
+    }
+    names.sort();
+    for (const name of names.slice(0, -2)) {
+      if (`${root}/${name}` !== latest) await Deno.remove(`${root}/${name}`, { recursive: true });
+    }
+  }
+
+  latestCheckpoint<M>(): Promise<Checkpoint<M> | undefined> {
+    const row = this.options.store.latestCheckpoint(this.runId, this.stepId);
+    return Promise.resolve(
+      row ? { index: row.idx, dir: row.dir, meta: JSON.parse(row.meta) as M } : undefined,
+    );
+  }
+
+  /** Flushes metrics and closes files opened by the attempt. */
+  async close(): Promise<void> {
+    this.flushMetrics();
+    for (const file of this.open) {
+      try {
+        await file.syncData();
+        file.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.logFile?.close();
+  }
+}

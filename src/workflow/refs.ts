@@ -1,0 +1,88 @@
+/**
+ * `${{ ... }}` references in a step's `with:`: `${{ params.NAME }}` and `${{ steps.ID.outputs.NAME }}`.
+ *
+ * A string that is exactly one reference becomes the referenced value (a number stays a number, an output
+ * becomes an {@link ArtifactRef}); references inside longer strings are interpolated as text.
+ *
+ * @module
+ */
+import type { ArtifactRef } from "./step.ts";
+
+/** A parsed reference. */
+export type Reference =
+  | { type: "param"; name: string }
+  | { type: "output"; step: string; output: string };
+
+const REFERENCE = /\$\{\{\s*(.*?)\s*\}\}/g;
+const WHOLE_REFERENCE = /^\$\{\{\s*(.*?)\s*\}\}$/;
+
+/** Parses the inside of `${{ ... }}`; returns an error message when it is not a known form. */
+export function parseReference(expression: string): Reference | string {
+  const parts = expression.split(".");
+  if (parts[0] === "params" && parts.length === 2 && parts[1] !== "") {
+    return { type: "param", name: parts[1] };
+  }
+  if (parts[0] === "steps" && parts.length === 4 && parts[2] === "outputs") {
+    return { type: "output", step: parts[1], output: parts[3] };
+  }
+  return `cannot read reference '\${{ ${expression} }}'`;
+}
+
+/** A reference found while walking `with:`, with the path to the value that holds it. */
+export interface FoundReference {
+  path: (string | number)[];
+  expression: string;
+  reference: Reference | string;
+}
+
+/** Lists every reference inside a `with:` value. */
+export function findReferences(value: unknown, path: (string | number)[] = []): FoundReference[] {
+  if (typeof value === "string") {
+    return [...value.matchAll(REFERENCE)].map((m) => ({
+      path,
+      expression: m[1],
+      reference: parseReference(m[1]),
+    }));
+  }
+  if (Array.isArray(value)) return value.flatMap((item, i) => findReferences(item, [...path, i]));
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([key, item]) => findReferences(item, [...path, key]));
+  }
+  return [];
+}
+
+/** What references resolve to. */
+export interface ReferenceValues {
+  param(name: string): unknown;
+  output(step: string, output: string): ArtifactRef;
+}
+
+/** Replaces every reference inside a `with:` value. */
+export function resolveReferences(value: unknown, values: ReferenceValues): unknown {
+  if (typeof value === "string") return resolveString(value, values);
+  if (Array.isArray(value)) return value.map((item) => resolveReferences(item, values));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, resolveReferences(item, values)]),
+    );
+  }
+  return value;
+}
+
+function resolveOne(expression: string, values: ReferenceValues): unknown {
+  const reference = parseReference(expression);
+  if (typeof reference === "string") throw new Error(reference);
+  return reference.type === "param"
+    ? values.param(reference.name)
+    : values.output(reference.step, reference.output);
+}
+
+function resolveString(text: string, values: ReferenceValues): unknown {
+  const whole = text.match(WHOLE_REFERENCE);
+  if (whole) return resolveOne(whole[1], values);
+  return text.replace(REFERENCE, (_, expression: string) => {
+    const value = resolveOne(expression, values);
+    if (value !== null && typeof value === "object" && "path" in value) return String(value.path);
+    return String(value);
+  });
+}

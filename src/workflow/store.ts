@@ -1,0 +1,358 @@
+/**
+ * The run store: run state (runs, steps, attempts, item progress, events, metrics, checkpoints) in SQLite
+ * through `node:sqlite`, in WAL mode so the status server can read while a pipeline writes.
+ *
+ * One database file per runs directory (`<runs-dir>/pipeline.db`). Every write is a short transaction.
+ *
+ * @module
+ */
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+
+/** The life cycle of a run. */
+export type RunStatus = "running" | "done" | "failed" | "interrupted";
+/** The life cycle of a step within a run. `cached` means its outputs were reused from an earlier run. */
+export type StepStatus = "pending" | "running" | "done" | "cached" | "failed" | "interrupted";
+
+/** A run as stored. */
+export interface RunRow {
+  id: string;
+  workflow: string;
+  file: string;
+  /** The workflow's source text, kept so a resume needs no file. */
+  source: string;
+  /** Parameter values after `--set`, as JSON. */
+  params: string;
+  status: RunStatus;
+  pid: number;
+  created: number;
+  updated: number;
+  error: string | null;
+}
+
+/** A step of a run as stored. */
+export interface StepRow {
+  run_id: string;
+  step_id: string;
+  kind: string;
+  status: StepStatus;
+  cache_key: string | null;
+  attempts: number;
+  started: number | null;
+  finished: number | null;
+  error: string | null;
+  items_done: number;
+  items_total: number | null;
+  /** JSON: Record<output name, ArtifactRef>. */
+  outputs: string | null;
+}
+
+/** An event of a run (step started, progress, finished, failed, metric...). */
+export interface EventRow {
+  id: number;
+  run_id: string;
+  step_id: string | null;
+  type: string;
+  data: string;
+  ts: number;
+}
+
+/** A metric point. */
+export interface MetricRow {
+  run_id: string;
+  step_id: string;
+  name: string;
+  step: number;
+  value: number;
+  ts: number;
+}
+
+/** The committed position of an item loop: how many items, and how many bytes of the output file. */
+export interface ItemCommit {
+  items: number;
+  bytes: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY, workflow TEXT NOT NULL, file TEXT NOT NULL, source TEXT NOT NULL,
+  params TEXT NOT NULL, status TEXT NOT NULL, pid INTEGER NOT NULL, created REAL NOT NULL,
+  updated REAL NOT NULL, error TEXT);
+CREATE TABLE IF NOT EXISTS steps (
+  run_id TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+  cache_key TEXT, attempts INTEGER NOT NULL DEFAULT 0, started REAL, finished REAL, error TEXT,
+  items_done INTEGER NOT NULL DEFAULT 0, items_total INTEGER, outputs TEXT,
+  PRIMARY KEY (run_id, step_id));
+CREATE INDEX IF NOT EXISTS steps_cache ON steps (cache_key, status);
+CREATE TABLE IF NOT EXISTS item_commits (
+  run_id TEXT NOT NULL, step_id TEXT NOT NULL, output TEXT NOT NULL, items INTEGER NOT NULL,
+  bytes INTEGER NOT NULL, PRIMARY KEY (run_id, step_id, output));
+CREATE TABLE IF NOT EXISTS item_ledger (
+  run_id TEXT NOT NULL, step_id TEXT NOT NULL, item INTEGER NOT NULL,
+  PRIMARY KEY (run_id, step_id, item)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, step_id TEXT, type TEXT NOT NULL,
+  data TEXT NOT NULL, ts REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS events_run ON events (run_id, id);
+CREATE TABLE IF NOT EXISTS metrics (
+  run_id TEXT NOT NULL, step_id TEXT NOT NULL, name TEXT NOT NULL, step INTEGER NOT NULL,
+  value REAL NOT NULL, ts REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS metrics_run ON metrics (run_id, step_id, name, step);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  run_id TEXT NOT NULL, step_id TEXT NOT NULL, idx INTEGER NOT NULL, dir TEXT NOT NULL,
+  meta TEXT NOT NULL, ts REAL NOT NULL, PRIMARY KEY (run_id, step_id, idx));
+`;
+
+/** Access to the run store. Open one per process; the database handles readers in other processes. */
+export class RunStore {
+  readonly db: DatabaseSync;
+
+  /** Opens (creating if needed) the store at `path`; `readOnly` never writes (for the status server). */
+  constructor(readonly path: string, options: { readOnly?: boolean } = {}) {
+    this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false, timeout: 5000 });
+    if (!options.readOnly) {
+      this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+      this.db.exec(SCHEMA);
+    }
+  }
+
+  /** Closes the database. */
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one transaction. */
+  transaction<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  private run(sql: string, ...args: SQLInputValue[]): void {
+    this.db.prepare(sql).run(...args);
+  }
+
+  private all<T>(sql: string, ...args: SQLInputValue[]): T[] {
+    return this.db.prepare(sql).all(...args) as unknown as T[];
+  }
+
+  /** Creates a run and its steps (all pending). */
+  createRun(run: Omit<RunRow, "updated" | "error">, steps: { id: string; kind: string }[]): void {
+    this.transaction(() => {
+      this.run(
+        "INSERT INTO runs (id, workflow, file, source, params, status, pid, created, updated) VALUES (?,?,?,?,?,?,?,?,?)",
+        run.id,
+        run.workflow,
+        run.file,
+        run.source,
+        run.params,
+        run.status,
+        run.pid,
+        run.created,
+        run.created,
+      );
+      for (const step of steps) {
+        this.run(
+          "INSERT INTO steps (run_id, step_id, kind, status) VALUES (?,?,?,'pending')",
+          run.id,
+          step.id,
+          step.kind,
+        );
+      }
+    });
+  }
+
+  /** A run, or undefined. */
+  getRun(id: string): RunRow | undefined {
+    return this.all<RunRow>("SELECT * FROM runs WHERE id = ?", id)[0];
+  }
+
+  /** All runs, newest first. */
+  listRuns(limit = 100): RunRow[] {
+    return this.all<RunRow>("SELECT * FROM runs ORDER BY created DESC LIMIT ?", limit);
+  }
+
+  /** Sets a run's status (and pid when a process takes it over). */
+  setRunStatus(id: string, status: RunStatus, error: string | null = null, pid?: number): void {
+    this.run(
+      "UPDATE runs SET status = ?, error = ?, updated = ?, pid = COALESCE(?, pid) WHERE id = ?",
+      status,
+      error,
+      Date.now(),
+      pid ?? null,
+      id,
+    );
+  }
+
+  /** The steps of a run, in insertion (workflow) order. */
+  getSteps(runId: string): StepRow[] {
+    return this.all<StepRow>("SELECT * FROM steps WHERE run_id = ? ORDER BY rowid", runId);
+  }
+
+  /** One step of a run. */
+  getStep(runId: string, stepId: string): StepRow | undefined {
+    return this.all<StepRow>("SELECT * FROM steps WHERE run_id = ? AND step_id = ?", runId, stepId)[0];
+  }
+
+  /** Updates some columns of a step. */
+  updateStep(runId: string, stepId: string, fields: Partial<Omit<StepRow, "run_id" | "step_id">>): void {
+    const keys = Object.keys(fields) as (keyof typeof fields)[];
+    if (keys.length === 0) return;
+    const sets = keys.map((key) => `${key} = ?`).join(", ");
+    const values = keys.map((key) => (fields[key] ?? null) as SQLInputValue);
+    this.run(`UPDATE steps SET ${sets} WHERE run_id = ? AND step_id = ?`, ...values, runId, stepId);
+    this.run("UPDATE runs SET updated = ? WHERE id = ?", Date.now(), runId);
+  }
+
+  /** Forgets a step's progress so it runs again from scratch (used by `--from`). */
+  resetStep(runId: string, stepId: string): void {
+    this.transaction(() => {
+      this.run(
+        `UPDATE steps SET status = 'pending', cache_key = NULL, attempts = 0, started = NULL, finished = NULL,
+         error = NULL, items_done = 0, items_total = NULL, outputs = NULL WHERE run_id = ? AND step_id = ?`,
+        runId,
+        stepId,
+      );
+      for (const table of ["item_commits", "item_ledger", "checkpoints", "metrics"]) {
+        this.run(`DELETE FROM ${table} WHERE run_id = ? AND step_id = ?`, runId, stepId);
+      }
+    });
+  }
+
+  /** A finished step of any run with this cache key, newest first, for reuse. */
+  findCached(cacheKey: string): StepRow | undefined {
+    return this.all<StepRow>(
+      "SELECT * FROM steps WHERE cache_key = ? AND status IN ('done','cached') ORDER BY finished DESC LIMIT 1",
+      cacheKey,
+    )[0];
+  }
+
+  /** The committed position of an item loop. */
+  getItemCommit(runId: string, stepId: string, output: string): ItemCommit {
+    const row = this.all<ItemCommit>(
+      "SELECT items, bytes FROM item_commits WHERE run_id = ? AND step_id = ? AND output = ?",
+      runId,
+      stepId,
+      output,
+    )[0];
+    return row ?? { items: 0, bytes: 0 };
+  }
+
+  /**
+   * Commits an item loop's new position, and (for exactly-once kinds) a ledger row per item, in one
+   * transaction: a duplicate item violates the ledger's key and aborts the commit.
+   */
+  commitItems(
+    runId: string,
+    stepId: string,
+    output: string,
+    from: number,
+    commit: ItemCommit,
+    ledger: boolean,
+  ): void {
+    this.transaction(() => {
+      this.run(
+        `INSERT INTO item_commits (run_id, step_id, output, items, bytes) VALUES (?,?,?,?,?)
+         ON CONFLICT (run_id, step_id, output) DO UPDATE SET items = excluded.items, bytes = excluded.bytes`,
+        runId,
+        stepId,
+        output,
+        commit.items,
+        commit.bytes,
+      );
+      if (ledger) {
+        const insert = this.db.prepare("INSERT INTO item_ledger (run_id, step_id, item) VALUES (?,?,?)");
+        for (let item = from; item < commit.items; item++) insert.run(runId, stepId, item);
+      }
+      this.run(
+        "UPDATE steps SET items_done = ? WHERE run_id = ? AND step_id = ?",
+        commit.items,
+        runId,
+        stepId,
+      );
+    });
+  }
+
+  /** How many ledger rows (committed exactly-once items) a step has. */
+  ledgerCount(runId: string, stepId: string): number {
+    const row = this.all<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM item_ledger WHERE run_id = ? AND step_id = ?",
+      runId,
+      stepId,
+    )[0];
+    return row.n;
+  }
+
+  /** Appends an event. */
+  addEvent(runId: string, stepId: string | null, type: string, data: unknown = {}): void {
+    this.run(
+      "INSERT INTO events (run_id, step_id, type, data, ts) VALUES (?,?,?,?,?)",
+      runId,
+      stepId,
+      type,
+      JSON.stringify(data),
+      Date.now(),
+    );
+  }
+
+  /** Events of a run after an event id (for server-sent events). */
+  eventsAfter(runId: string, afterId: number, limit = 1000): EventRow[] {
+    return this.all<EventRow>(
+      "SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
+      runId,
+      afterId,
+      limit,
+    );
+  }
+
+  /** Records metric points in one transaction. */
+  addMetrics(points: Omit<MetricRow, "ts">[]): void {
+    if (points.length === 0) return;
+    const now = Date.now();
+    this.transaction(() => {
+      const insert = this.db.prepare(
+        "INSERT INTO metrics (run_id, step_id, name, step, value, ts) VALUES (?,?,?,?,?,?)",
+      );
+      for (const p of points) insert.run(p.run_id, p.step_id, p.name, p.step, p.value, now);
+    });
+  }
+
+  /** Metric points of a run (optionally one step), ordered by step. */
+  getMetrics(runId: string, stepId?: string): MetricRow[] {
+    return stepId === undefined
+      ? this.all<MetricRow>("SELECT * FROM metrics WHERE run_id = ? ORDER BY step_id, name, step", runId)
+      : this.all<MetricRow>(
+        "SELECT * FROM metrics WHERE run_id = ? AND step_id = ? ORDER BY name, step",
+        runId,
+        stepId,
+      );
+  }
+
+  /** Records a committed checkpoint. */
+  addCheckpoint(runId: string, stepId: string, index: number, dir: string, meta: unknown): void {
+    this.run(
+      `INSERT INTO checkpoints (run_id, step_id, idx, dir, meta, ts) VALUES (?,?,?,?,?,?)
+       ON CONFLICT (run_id, step_id, idx) DO UPDATE SET dir = excluded.dir, meta = excluded.meta`,
+      runId,
+      stepId,
+      index,
+      dir,
+      JSON.stringify(meta),
+      Date.now(),
+    );
+  }
+
+  /** The latest checkpoint of a step. */
+  latestCheckpoint(runId: string, stepId: string): { idx: number; dir: string; meta: string } | undefined {
+    return this.all<{ idx: number; dir: string; meta: string }>(
+      "SELECT idx, dir, meta FROM checkpoints WHERE run_id = ? AND step_id = ? ORDER BY idx DESC LIMIT 1",
+      runId,
+      stepId,
+    )[0];
+  }
+}
