@@ -155,10 +155,6 @@ export async function resumeCommand(args: string[]): Promise<number> {
   if (run.status === "running" && run.pid !== Deno.pid && processAlive(run.pid)) {
     throw new UsageError(`run '${runId}' is still running (pid ${run.pid}); stop it first or wait`);
   }
-  if (run.status === "done" && !values.from) {
-    console.error(`run ${runId} is already done; use --from STEP to run steps again`);
-    return EXIT.done;
-  }
   const workflow = parseWorkflow(run.source, run.file, stepKinds);
   const params = JSON.parse(run.params) as Record<string, unknown>;
   const options = { store: store.value, workflow, params, runId, runDir: `${runsDir}/${runId}` };

@@ -10,27 +10,21 @@
  * @module
  */
 import type { StepPaths } from "./artifacts.ts";
+import { crashPoint } from "./faults.ts";
 import type { Reporter } from "./progress.ts";
 import type { Checkpoint, ItemLoop, OutputSpec, RecordWriter, StepContext, StepKind } from "./step.ts";
 import type { RunStore } from "./store.ts";
 
-/** How often an item loop commits at most, unless a batch takes longer. */
-export const COMMIT_INTERVAL_MS = 250;
+/**
+ * How often an item loop commits at most, unless a batch takes longer: 250 ms, or the value of the
+ * environment variable `PIPELINE_COMMIT_INTERVAL_MS` (0 commits after every batch).
+ */
+export const COMMIT_INTERVAL_MS = Number(Deno.env.get("PIPELINE_COMMIT_INTERVAL_MS") ?? 250);
 /** How many finished items an item loop holds before it commits regardless of time. */
 export const COMMIT_MAX_ITEMS = 8192;
 
 const encoder = new TextEncoder();
 
-/**
- * Fault injection for crash tests: with `PIPELINE_CRASH_AT=commit:N` the process kills itself with SIGKILL
- * at the N-th item commit, after the batch is on disk but before the store records it.
- */
-let commitCount = 0;
-function crashPoint(point: "commit"): void {
-  const target = Deno.env.get("PIPELINE_CRASH_AT");
-  if (!target?.startsWith(`${point}:`)) return;
-  if (++commitCount === Number(target.slice(point.length + 1))) Deno.kill(Deno.pid, "SIGKILL");
-}
 
 /** Serialises records as JSON lines. */
 export function encodeRecords(records: Iterable<unknown>): Uint8Array {

@@ -7,6 +7,7 @@
  */
 import { cacheKey, describeOutput, linkTree, StepPaths, writeManifest } from "./artifacts.ts";
 import { StepRun } from "./context.ts";
+import { crashPoint } from "./faults.ts";
 import { downstream } from "./graph.ts";
 import { type Reporter, SilentReporter } from "./progress.ts";
 import { resolveReferences } from "./refs.ts";
@@ -222,6 +223,7 @@ async function runStep(
     reporter.finished(step.id, "cached", "reused the outputs of an earlier run");
     return cached;
   }
+  crashPoint("step", step.id);
   const row = store.getStep(runId, step.id)!;
   let lastError = "";
   for (let attempt = row.attempts + 1; attempt <= row.attempts + step.retry.attempts; attempt++) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Document, isMap, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { type Position, WorkflowError } from "./errors.ts";
 import { findCycle } from "./graph.ts";
@@ -86,21 +86,31 @@ export interface Workflow {
 /** The step kinds a workflow may use. */
 export type StepRegistry = ReadonlyMap<string, StepKind>;
 
+type Ranged = { range?: [number, number, number] | null };
+
+/** Finds the node at a path: for a map entry, its key (where a reader looks); for a list item, the item. */
 function locator(doc: Document, lines: LineCounter): (path: (string | number)[]) => Position {
   return (path) => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return lines.linePos(node.range[0]);
-      // A key whose value is null has no node: point at the key itself.
+    for (let n = path.length; n > 0; n--) {
       const parent = doc.getIn(path.slice(0, n - 1), true);
-      if (n > 0 && isMap(parent)) {
-        const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === path[n - 1]);
-        const key = pair?.key as { range?: [number, number, number] } | undefined;
+      const last = path[n - 1];
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === last);
+        const key = pair?.key as Ranged | undefined;
         if (key?.range) return lines.linePos(key.range[0]);
+      } else if (isSeq(parent) && typeof last === "number") {
+        const item = parent.items[last] as Ranged | undefined;
+        if (item?.range) return lines.linePos(item.range[0]);
       }
     }
     return { line: 1, col: 1 };
   };
+}
+
+/** The path of a zod issue; for unknown keys, the path of the first unknown key. */
+function issuePath(issue: z.core.$ZodIssue): (string | number)[] {
+  const path = issue.path as (string | number)[];
+  return issue.code === "unrecognized_keys" ? [...path, issue.keys[0]] : path;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): { problem: string; hint: string } {
@@ -134,7 +144,7 @@ export function parseWorkflow(source: string, file: string, registry: StepRegist
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const { problem, hint } = describeIssue(issue);
-    throw new WorkflowError(file, locate(issue.path as (string | number)[]), problem, hint);
+    throw new WorkflowError(file, locate(issuePath(issue)), problem, hint);
   }
   const decl = parsed.data;
   const fail = (path: (string | number)[], problem: string, hint: string): never => {
@@ -336,7 +346,7 @@ export function checkStepParams(workflow: Workflow, params: Record<string, unkno
     const result = step.kind.params.safeParse(resolved);
     if (!result.success) {
       const issue = result.error.issues[0];
-      const path = ["steps", step.index, "with", ...(issue.path as (string | number)[])];
+      const path = ["steps", step.index, "with", ...issuePath(issue)];
       const field = issue.path.length ? `'${issue.path.join(".")}'` : "'with'";
       throw new WorkflowError(
         workflow.file,

@@ -87,8 +87,8 @@ CREATE TABLE IF NOT EXISTS item_commits (
   run_id TEXT NOT NULL, step_id TEXT NOT NULL, output TEXT NOT NULL, items INTEGER NOT NULL,
   bytes INTEGER NOT NULL, PRIMARY KEY (run_id, step_id, output));
 CREATE TABLE IF NOT EXISTS item_ledger (
-  run_id TEXT NOT NULL, step_id TEXT NOT NULL, item INTEGER NOT NULL,
-  PRIMARY KEY (run_id, step_id, item)) WITHOUT ROWID;
+  run_id TEXT NOT NULL, step_id TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+  PRIMARY KEY (run_id, step_id, first)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, step_id TEXT, type TEXT NOT NULL,
   data TEXT NOT NULL, ts REAL NOT NULL);
@@ -244,8 +244,9 @@ export class RunStore {
   }
 
   /**
-   * Commits an item loop's new position, and (for exactly-once kinds) a ledger row per item, in one
-   * transaction: a duplicate item violates the ledger's key and aborts the commit.
+   * Commits an item loop's new position, and (for exactly-once kinds) a ledger row for the committed range
+   * of items, in one transaction. The ledger refuses a range that does not start where the previous one
+   * ended, so no item can be committed twice or skipped.
    */
   commitItems(
     runId: string,
@@ -265,10 +266,7 @@ export class RunStore {
         commit.items,
         commit.bytes,
       );
-      if (ledger) {
-        const insert = this.db.prepare("INSERT INTO item_ledger (run_id, step_id, item) VALUES (?,?,?)");
-        for (let item = from; item < commit.items; item++) insert.run(runId, stepId, item);
-      }
+      if (ledger) this.extendLedger(runId, stepId, from, commit.items);
       this.run(
         "UPDATE steps SET items_done = ? WHERE run_id = ? AND step_id = ?",
         commit.items,
@@ -278,14 +276,26 @@ export class RunStore {
     });
   }
 
-  /** How many ledger rows (committed exactly-once items) a step has. */
+  private extendLedger(runId: string, stepId: string, first: number, last: number): void {
+    const end = this.all<{ end: number | null }>(
+      "SELECT MAX(last) AS end FROM item_ledger WHERE run_id = ? AND step_id = ?",
+      runId,
+      stepId,
+    )[0].end ?? 0;
+    if (first !== end) {
+      throw new Error(`exactly-once ledger of step '${stepId}': items ${first}..${last} do not follow item ${end}`);
+    }
+    this.run("INSERT INTO item_ledger (run_id, step_id, first, last) VALUES (?,?,?,?)", runId, stepId, first, last);
+  }
+
+  /** How many items a step's exactly-once ledger holds (each committed once, contiguously from 0). */
   ledgerCount(runId: string, stepId: string): number {
-    const row = this.all<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM item_ledger WHERE run_id = ? AND step_id = ?",
+    const row = this.all<{ n: number | null }>(
+      "SELECT SUM(last - first) AS n FROM item_ledger WHERE run_id = ? AND step_id = ?",
       runId,
       stepId,
     )[0];
-    return row.n;
+    return row.n ?? 0;
   }
 
   /** Appends an event. */
@@ -307,6 +317,32 @@ export class RunStore {
       runId,
       afterId,
       limit,
+    );
+  }
+
+  /** The id of a run's newest event (0 when it has none): where a live event stream starts. */
+  lastEventId(runId: string): number {
+    const row = this.all<{ id: number | null }>("SELECT MAX(id) AS id FROM events WHERE run_id = ?", runId)[0];
+    return row?.id ?? 0;
+  }
+
+  /** A step's newest events of one type, newest first (for example `progress`, to estimate a rate). */
+  recentEvents(runId: string, stepId: string, type: string, limit: number): EventRow[] {
+    return this.all<EventRow>(
+      "SELECT * FROM events WHERE run_id = ? AND step_id = ? AND type = ? ORDER BY id DESC LIMIT ?",
+      runId,
+      stepId,
+      type,
+      limit,
+    );
+  }
+
+  /** The newest point of every metric of a run, per step and name. */
+  latestMetrics(runId: string): MetricRow[] {
+    return this.all<MetricRow>(
+      `SELECT run_id, step_id, name, MAX(step) AS step, value, ts FROM metrics WHERE run_id = ?
+       GROUP BY step_id, name ORDER BY step_id, name`,
+      runId,
     );
   }
 

@@ -1,0 +1,172 @@
+/**
+ * Generation benchmark: tokens per second and peak resident memory at batch sizes 1, 8 and 32 on a random
+ * Llama of about 25M parameters, for this project's generator and for transformers.js `generate()` on the
+ * same exported model folder, both on onnxruntime-node's CPU provider. Greedy decoding, EOS ignored, so both
+ * produce exactly batch x max_new_tokens tokens. Each (engine, batch size) runs in its own subprocess so its
+ * peak memory (VmHWM) is its own; each timed run follows a short warm-up run.
+ *
+ * Usage: deno run -A bench/generate.ts [--batches 1,8,32] [--new-tokens 64] [--prompt-tokens 48]
+ *
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { LlamaConfig, parameterCount } from "../src/model/config.ts";
+import { GenerationModel } from "../src/inference/model.ts";
+import { writeRandomModel } from "../src/inference/testing.ts";
+
+/** The ~25M-parameter benchmark config (grouped-query attention, a 2048-token BPE vocabulary). */
+const BENCH_CONFIG = LlamaConfig.parse({
+  model_type: "llama",
+  vocab_size: 2048,
+  hidden_size: 512,
+  intermediate_size: 1536,
+  num_hidden_layers: 7,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  max_position_embeddings: 1024,
+  tie_word_embeddings: false,
+  eos_token_id: 2047,
+  initializer_range: 0.05,
+});
+const MODEL_DIR = resolve(".bench/generate-llama-25m");
+const CORPUS = "../shared/datasets/math/train.jsonl";
+
+/** One measurement, as a worker prints it. */
+interface Measurement {
+  engine: string;
+  batch: number;
+  tokens: number;
+  seconds: number;
+  peakMiB: number;
+  firstTokens: number[];
+}
+
+/** Math problems as prompt texts (the tokenizer corpus comes from the same file). */
+function problems(count: number, offset = 0): string[] {
+  return Deno.readTextFileSync(CORPUS).split("\n").slice(offset, offset + count).filter((l) => l.trim())
+    .map((line) => JSON.parse(line).problem as string);
+}
+
+/** Writes the benchmark model once (the tokenizer's merges take a while to learn). */
+async function ensureModel(): Promise<void> {
+  try {
+    if (Deno.statSync(join(MODEL_DIR, "onnx", "model.onnx")).isFile) return;
+  } catch {
+    // not built yet
+  }
+  console.error(`building the benchmark model in ${MODEL_DIR} (once) ...`);
+  const corpus = Deno.readTextFileSync(CORPUS).split("\n").slice(0, 1500).filter((l) => l.trim())
+    .map((line) => `${JSON.parse(line).problem}\n${JSON.parse(line).solution}`).join("\n");
+  await writeRandomModel(MODEL_DIR, BENCH_CONFIG, { seed: 3, corpus });
+  await Deno.writeTextFile(join(MODEL_DIR, "generation_config.json"), JSON.stringify({ eos_token_id: 2047 }));
+}
+
+/** Prompt texts cut to `tokens` tokens each (so both engines see the same lengths). */
+function benchPrompts(model: GenerationModel, batch: number, tokens: number): string[] {
+  return problems(batch, 2000).map((text) => model.tokenizer.decode(model.tokenizer.encode(text).slice(0, tokens)));
+}
+
+/** Peak resident memory of this process so far, in MiB. */
+function peakMiB(): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+async function runOurs(batch: number, newTokens: number, promptTokens: number): Promise<Measurement> {
+  const model = await GenerationModel.load(MODEL_DIR);
+  const prompts = benchPrompts(model, batch, promptTokens);
+  const requests = prompts.map((prompt, i) => ({ key: i, promptIds: model.tokenizer.encode(prompt) }));
+  const settings = {
+    maxNewTokens: newTokens,
+    temperature: 0,
+    topP: 1,
+    topK: 0,
+    n: 1,
+    seed: 0,
+    stop: [],
+    batchSize: batch,
+    eosTokenIds: [],
+    memoryBudgetBytes: 8 << 30,
+  };
+  await model.generator.generate(requests, { ...settings, maxNewTokens: 4 });
+  const started = performance.now();
+  const out = await model.generator.generate(requests, settings);
+  const seconds = (performance.now() - started) / 1000;
+  const tokens = out.flat().reduce((sum, c) => sum + c.tokenIds.length, 0);
+  return { engine: "ours", batch, tokens, seconds, peakMiB: peakMiB(), firstTokens: out[0][0].tokenIds };
+}
+
+async function runTransformersJs(batch: number, newTokens: number, promptTokens: number): Promise<Measurement> {
+  const { AutoModelForCausalLM, AutoTokenizer, env } = await import("@huggingface/transformers");
+  env.allowRemoteModels = false;
+  env.localModelPath = resolve(MODEL_DIR, "..") + "/";
+  const name = MODEL_DIR.split("/").pop()!;
+  const tokenizer = await AutoTokenizer.from_pretrained(name);
+  tokenizer.padding_side = "left";
+  const model = await AutoModelForCausalLM.from_pretrained(name, { dtype: "fp32", device: "cpu" });
+  const ours = await GenerationModel.load(MODEL_DIR);
+  const prompts = benchPrompts(ours, batch, promptTokens);
+  await ours.close();
+  const inputs = tokenizer(prompts, { padding: true, add_special_tokens: false });
+  const options = { ...inputs, do_sample: false, max_new_tokens: newTokens, min_new_tokens: newTokens };
+  await model.generate({ ...options, max_new_tokens: 4, min_new_tokens: 4 });
+  const started = performance.now();
+  const output = await model.generate(options) as { dims: number[]; tolist(): bigint[][] };
+  const seconds = (performance.now() - started) / 1000;
+  const promptWidth = inputs.input_ids.dims[1];
+  const rows = output.tolist();
+  const tokens = rows.reduce((sum, row) => sum + row.length - promptWidth, 0);
+  const firstTokens = rows[0].slice(promptWidth).map(Number);
+  return { engine: "transformers.js", batch, tokens, seconds, peakMiB: peakMiB(), firstTokens };
+}
+
+/** Runs one measurement in a fresh subprocess. */
+async function measure(engine: string, batch: number, newTokens: number, promptTokens: number): Promise<Measurement> {
+  const args = ["run", "-A", import.meta.filename!, "--worker", engine, "--batches", String(batch)];
+  args.push("--new-tokens", String(newTokens), "--prompt-tokens", String(promptTokens));
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args, stderr: "piped" }).output();
+  const text = new TextDecoder().decode(stdout).trim().split("\n").pop() ?? "";
+  if (code !== 0) throw new Error(`${engine} at batch ${batch} failed: ${new TextDecoder().decode(stderr)}`);
+  return JSON.parse(text);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      worker: { type: "string" },
+      batches: { type: "string", default: "1,8,32" },
+      "new-tokens": { type: "string", default: "64" },
+      "prompt-tokens": { type: "string", default: "48" },
+    },
+  });
+  const batches = values.batches.split(",").map(Number);
+  const newTokens = Number(values["new-tokens"]);
+  const promptTokens = Number(values["prompt-tokens"]);
+  if (values.worker) {
+    const run = values.worker === "ours" ? runOurs : runTransformersJs;
+    console.log(JSON.stringify(await run(batches[0], newTokens, promptTokens)));
+    return;
+  }
+  await ensureModel();
+  console.log(
+    `generation: random llama, ${(parameterCount(BENCH_CONFIG) / 1e6).toFixed(1)}M parameters, ` +
+      `${promptTokens} prompt + ${newTokens} new tokens per sequence, greedy, cpu provider, ` +
+      `${navigator.hardwareConcurrency} cores (other work on this machine makes figures noisy)`,
+  );
+  console.log("batch | ours tok/s | transformers.js tok/s | speed-up | ours peak MiB | transformers.js peak MiB");
+  for (const batch of batches) {
+    const ours = await measure("ours", batch, newTokens, promptTokens);
+    const theirs = await measure("transformers.js", batch, newTokens, promptTokens);
+    const rate = (m: Measurement) => m.tokens / m.seconds;
+    const agree = ours.firstTokens.join() === theirs.firstTokens.join() ? "" : " (first sequence differs!)";
+    console.log(
+      `${String(batch).padStart(5)} | ${rate(ours).toFixed(1).padStart(10)} | ${rate(theirs).toFixed(1).padStart(21)} | ` +
+        `${(rate(ours) / rate(theirs)).toFixed(2).padStart(7)}x | ${ours.peakMiB.toFixed(0).padStart(13)} | ` +
+        `${theirs.peakMiB.toFixed(0).padStart(24)}${agree}`,
+    );
+  }
+}
+
+if (import.meta.main) await main();

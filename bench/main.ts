@@ -1,0 +1,34 @@
+/**
+ * `deno task bench [NAME ...]`: runs the named benchmarks (every one when none is named), each in its own
+ * process so their memory figures do not mix. Each prints its own figures.
+ */
+const BENCHES: Record<string, string> = {
+  workflow: "engine: resume of a finished 20-step run; cost of durable item commits",
+};
+
+async function available(): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
+  for (const [name, what] of Object.entries(BENCHES)) {
+    const exists = await Deno.stat(new URL(`./${name}.ts`, import.meta.url)).then(() => true, () => false);
+    if (exists) found[name] = what;
+  }
+  return found;
+}
+
+if (import.meta.main) {
+  const benches = await available();
+  const names = Deno.args.length ? Deno.args : Object.keys(benches);
+  const unknown = names.filter((name) => !(name in benches));
+  if (unknown.length) {
+    console.error(`unknown benchmark: ${unknown.join(", ")}\navailable:\n${Object.entries(benches).map(([n, w]) => `  ${n.padEnd(10)} ${w}`).join("\n")}`);
+    Deno.exit(2);
+  }
+  let failed = 0;
+  for (const name of names) {
+    console.log(`\n=== bench ${name}: ${benches[name]}`);
+    const path = new URL(`./${name}.ts`, import.meta.url).pathname;
+    const { code } = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", path], stdout: "inherit", stderr: "inherit" }).output();
+    if (code !== 0) failed++;
+  }
+  Deno.exit(failed ? 1 : 0);
+}

@@ -1,0 +1,113 @@
+/**
+ * Benchmarks of the workflow engine:
+ * 1. resuming a fully finished 20-step run (target: at most 1 s), through the CLI and in-process;
+ * 2. the overhead of durably committing 100,000 tiny items against processing them without persisting
+ *    (target: at most 5%).
+ *
+ * Run: deno task bench workflow
+ */
+import { createHash } from "node:crypto";
+import { stepKinds } from "../src/steps/mod.ts";
+import { StepPaths } from "../src/workflow/artifacts.ts";
+import { encodeRecords, StepRun } from "../src/workflow/context.ts";
+import { createRun, executeRun } from "../src/workflow/engine.ts";
+import { SilentReporter } from "../src/workflow/progress.ts";
+import { applyOverrides, parseWorkflow } from "../src/workflow/spec.ts";
+import type { StepKind } from "../src/workflow/step.ts";
+import { RunStore } from "../src/workflow/store.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+function twentySteps(): string {
+  const steps = Array.from({ length: 20 }, (_, i) =>
+    i === 0
+      ? `  - id: s0\n    uses: test.work\n    with: { items: 50 }`
+      : `  - id: s${i}\n    uses: test.work\n    needs: [s${i - 1}]\n    with: { items: 50, input: "\${{ steps.s${i - 1}.outputs.results }}" }`);
+  return `name: twenty\nconcurrency: 4\nsteps:\n${steps.join("\n")}\n`;
+}
+
+async function benchResume(): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/twenty.yaml`;
+  await Deno.writeTextFile(file, twentySteps());
+  const cli = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), { args: ["run", "-A", `${ROOT}src/cli.ts`, ...args], stderr: "null" }).output();
+  const run = await cli(["run", file, "--runs-dir", dir, "--run-id", "r"]);
+  if (run.code !== 0) throw new Error("the 20-step run failed");
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await cli(["resume", "r", "--runs-dir", dir]);
+    times.push(performance.now() - t0);
+  }
+  const workflow = parseWorkflow(twentySteps(), file, stepKinds);
+  const store = new RunStore(`${dir}/pipeline.db`);
+  const t0 = performance.now();
+  const status = await executeRun({ store, workflow, params: {}, runId: "r", runDir: `${dir}/r` });
+  const inProcess = performance.now() - t0;
+  store.close();
+  times.sort((a, b) => a - b);
+  console.log(`resume of a fully finished 20-step run, CLI wall time (process start to exit):`);
+  console.log(`  median ${times[2].toFixed(0)} ms, best ${times[0].toFixed(0)} ms  (target <= 1000 ms; includes Deno start-up)`);
+  console.log(`resume of the finished run in-process (nothing left to do): ${inProcess.toFixed(1)} ms, status ${status}`);
+  await Deno.remove(dir, { recursive: true });
+}
+
+/** A tiny item: one sha256 of a short string, as a stand-in for cheap per-item work. */
+function tinyWork(item: number): { item: number; digest: string } {
+  return { item, digest: createHash("sha256").update(`item-${item}`).digest("hex").slice(0, 16) };
+}
+
+async function benchCommitOverhead(): Promise<void> {
+  const n = 100_000;
+  const items = Array.from({ length: n }, (_, i) => i);
+  const batchSize = 256;
+  const process = (batch: readonly number[]) => Promise.resolve(batch.map(tinyWork));
+
+  /** Processes every item and (with `serialize`) encodes the results as JSONL bytes, keeping nothing. */
+  const baseline = async (serialize: boolean) => {
+    const t0 = performance.now();
+    let kept = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const results = await process(items.slice(start, start + batchSize));
+      kept += serialize ? encodeRecords(results).length : results.length;
+    }
+    if (kept === 0) throw new Error("baseline produced nothing");
+    return performance.now() - t0;
+  };
+  const persisted = async (exactlyOnce: boolean) => {
+    const dir = await Deno.makeTempDir();
+    const store = new RunStore(`${dir}/pipeline.db`);
+    const kind: StepKind = { ...stepKinds.get("test.work")!, exactlyOnce };
+    store.createRun({ id: "r", workflow: "b", file: "-", source: "", params: "{}", status: "running", pid: Deno.pid, created: Date.now() }, [{ id: "s", kind: kind.name }]);
+    const ctx = new StepRun({ runId: "r", stepId: "s", kind, params: {}, paths: new StepPaths(`${dir}/r`, "s"), store, reporter: new SilentReporter(), signal: new AbortController().signal });
+    await ctx.prepare();
+    const t0 = performance.now();
+    await ctx.forEachItem({ output: "results", items, batchSize, process });
+    const ms = performance.now() - t0;
+    await ctx.close();
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+    return ms;
+  };
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const compute: number[] = [], base: number[] = [], durable: number[] = [], ledger: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    compute.push(await baseline(false));
+    base.push(await baseline(true));
+    durable.push(await persisted(false));
+    ledger.push(await persisted(true));
+  }
+  const c = median(compute), b = median(base), d = median(durable), l = median(ledger);
+  const pct = (x: number, of: number) => `${(100 * (x / of - 1)).toFixed(1)}%`;
+  console.log(`100,000 tiny items (one sha256 each), batches of ${batchSize}, commits every 250 ms, median of 5:`);
+  console.log(`  computed only, results dropped:             ${c.toFixed(0)} ms`);
+  console.log(`  computed + encoded as JSONL, not persisted:  ${b.toFixed(0)} ms`);
+  console.log(`  committed (write + fsync + SQLite):          ${d.toFixed(0)} ms  persistence overhead ${pct(d, b)} (target <= 5%), ${pct(d, c)} over compute only`);
+  console.log(`  committed with the exactly-once ledger:      ${l.toFixed(0)} ms  persistence overhead ${pct(l, b)}, ${pct(l, c)} over compute only`);
+}
+
+if (import.meta.main) {
+  await benchResume();
+  await benchCommitOverhead();
+}

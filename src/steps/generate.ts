@@ -1,0 +1,79 @@
+/**
+ * Step kind `generate`: samples completions for a records artifact of prompts ({prompt} or {messages}), item
+ * by item with durable commits. Each prompt's samples are seeded from (seed, the prompt's `id` or index,
+ * sample index), so a resumed run writes byte-identical records. Each record keeps the input fields and adds
+ * the sample, the model's identity, the sampling settings and the seed.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { GenerationModel } from "../inference/model.ts";
+import { generateForPrompts, type JsonRecord, promptOf, seedKeyOf } from "../inference/records.ts";
+import { SamplingParams } from "../inference/settings.ts";
+import { ArtifactRef, defineStep, readRecords, type StepContext } from "../workflow/step.ts";
+
+/** A model given as a `dir` artifact (a checkpoint step's output) or as a path. */
+export const ModelParam = z.union([ArtifactRef, z.string().min(1)]);
+
+/** The path of a model parameter. */
+export function modelPath(model: z.infer<typeof ModelParam>): string {
+  return typeof model === "string" ? model : model.path;
+}
+
+/** Loads the model of a step's parameters on its provider, logging any fallback. */
+export function loadStepModel(
+  ctx: StepContext<unknown>,
+  model: z.infer<typeof ModelParam>,
+  params: SamplingParams,
+): Promise<GenerationModel> {
+  return GenerationModel.load(modelPath(model), {
+    provider: params.provider,
+    fallback: params.provider_fallback,
+    log: (message) => ctx.log(message),
+  });
+}
+
+/** Prompts per durable commit: enough to keep the generator's batches full. */
+export function itemsPerCommit(params: SamplingParams, requested?: number): number {
+  return requested ?? Math.max(1, Math.floor(params.batch_size / params.n)) * 4;
+}
+
+/** The `generate` step kind. */
+export const generate = defineStep({
+  name: "generate",
+  version: "1",
+  description: "Sample completions (with token ids and log-probabilities) for prompt records, resumably.",
+  params: SamplingParams.extend({
+    model: ModelParam,
+    prompts: ArtifactRef,
+    /** Prompts per durable commit (default: four generator batches). */
+    items_per_commit: z.number().int().positive().optional(),
+  }).strict(),
+  outputs: {
+    samples: { kind: "records", description: "the prompt records, each with n sampled completions" },
+  },
+  async run(ctx) {
+    const params = ctx.params;
+    const prompts = await readRecords<JsonRecord>(params.prompts);
+    prompts.forEach((record, i) => promptOf(record, `${params.prompts.path}: record ${i + 1}`));
+    const model = await loadStepModel(ctx, params.model, params);
+    ctx.log(`model ${model.identity.name} (${model.identity.sha256.slice(0, 12)}) on ${model.provider}`);
+    try {
+      await ctx.forEachItem({
+        output: "samples",
+        items: prompts,
+        batchSize: itemsPerCommit(params, params.items_per_commit),
+        process: (batch, start) => {
+          const items = batch.map((record, i) => ({
+            record,
+            prompt: promptOf(record, `record ${start + i + 1}`),
+            key: seedKeyOf(record, start + i),
+          }));
+          return generateForPrompts(model, items, params, ctx.signal);
+        },
+      });
+    } finally {
+      await model.close();
+    }
+  },
+});

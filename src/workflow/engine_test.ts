@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { stepKinds } from "../steps/mod.ts";
+import { createRun, executeRun, type ExecuteOptions, resetFrom } from "./engine.ts";
+import { applyOverrides, parseWorkflow } from "./spec.ts";
+import { RunStore } from "./store.ts";
+
+const SOURCE = `name: t
+params:
+  fail_times: { type: integer, default: 1 }
+  attempts: { type: integer, default: 1 }
+steps:
+  - id: a
+    uses: test.work
+    with: { items: 12, batch_size: 2 }
+  - id: b
+    uses: test.work
+    needs: [a]
+    retry: { attempts: 1, backoff: 10ms }
+    with: { items: 12, batch_size: 2, fail_items: [7], fail_times: "\${{ params.fail_times }}", input: "\${{ steps.a.outputs.results }}" }
+  - id: c
+    uses: test.work
+    needs: [b]
+    with: { items: 3, input: "\${{ steps.b.outputs.results }}" }
+`;
+
+async function setup(source = SOURCE, sets: string[] = [], runId = "r", dir?: string): Promise<ExecuteOptions> {
+  const runsDir = dir ?? await Deno.makeTempDir();
+  const workflow = parseWorkflow(source, "t.yaml", stepKinds);
+  const store = new RunStore(`${runsDir}/pipeline.db`);
+  const options = { store, workflow, params: applyOverrides(workflow, sets), runId, runDir: `${runsDir}/${runId}`, commitIntervalMs: 0 };
+  await createRun(options);
+  return options;
+}
+
+Deno.test("a failed item fails the step; resume re-runs only the uncommitted items", async () => {
+  const options = await setup();
+  assert.equal(await executeRun(options), "failed");
+  const failed = options.store.getStep("r", "b")!;
+  assert.equal(failed.status, "failed");
+  assert.match(failed.error!, /injected failure at item 7/);
+  assert.equal(failed.items_done, 6, "the batches before the failing one stay committed");
+  assert.equal(options.store.getStep("r", "c")!.status, "pending");
+  assert.equal(await executeRun(options), "done");
+  assert.equal(options.store.ledgerCount("r", "b"), 12);
+  assert.equal(options.store.getStep("r", "b")!.attempts, 2);
+  options.store.close();
+});
+
+Deno.test("retry with backoff recovers from transient failures within one run", async () => {
+  const options = await setup(SOURCE.replace("attempts: 1, backoff", "attempts: 3, backoff"), ["fail_times=2"]);
+  assert.equal(await executeRun(options), "done");
+  assert.equal(options.store.getStep("r", "b")!.attempts, 3);
+  options.store.close();
+});
+
+Deno.test("an unchanged workflow reuses finished steps of an earlier run; --force recomputes", async () => {
+  const first = await setup(SOURCE, ["fail_times=0"]);
+  assert.equal(await executeRun(first), "done");
+  const dir = first.runDir.replace(/\/r$/, "");
+  first.store.close();
+  const second = await setup(SOURCE, ["fail_times=0"], "r2", dir);
+  assert.equal(await executeRun(second), "done");
+  assert.deepEqual(second.store.getSteps("r2").map((s) => s.status), ["cached", "cached", "cached"]);
+  const a = await Deno.readTextFile(`${dir}/r/steps/c/out/results.jsonl`);
+  assert.equal(await Deno.readTextFile(`${dir}/r2/steps/c/out/results.jsonl`), a);
+  second.store.close();
+  const third = await setup(SOURCE, ["fail_times=0"], "r3", dir);
+  assert.equal(await executeRun({ ...third, force: true }), "done");
+  assert.deepEqual(third.store.getSteps("r3").map((s) => s.status), ["done", "done", "done"]);
+  third.store.close();
+});
+
+Deno.test("resetFrom re-runs a step and everything downstream only", async () => {
+  const options = await setup(SOURCE, ["fail_times=0"]);
+  assert.equal(await executeRun(options), "done");
+  const before = options.store.getStep("r", "a")!.finished;
+  assert.deepEqual((await resetFrom(options, "b")).sort(), ["b", "c"]);
+  assert.deepEqual(options.store.getSteps("r").map((s) => s.status), ["done", "pending", "pending"]);
+  assert.equal(await executeRun(options), "done");
+  assert.equal(options.store.getStep("r", "a")!.finished, before);
+  assert.equal(options.store.ledgerCount("r", "b"), 12);
+  options.store.close();
+});
+
+Deno.test("a step that exceeds its timeout fails with a clear message", async () => {
+  const source = `name: slow
+steps:
+  - id: s
+    uses: test.work
+    timeout: 100ms
+    with: { items: 50, work_ms: 20, batch_size: 1 }
+`;
+  const options = await setup(source);
+  assert.equal(await executeRun(options), "failed");
+  const step = options.store.getStep("r", "s")!;
+  assert.match(step.error!, /timed out after 100 ms/);
+  assert.ok(step.items_done > 0 && step.items_done < 50, `kept ${step.items_done} committed items`);
+  options.store.close();
+});
+
+Deno.test("independent steps run in parallel up to the workflow's concurrency", async () => {
+  const source = `name: par
+concurrency: 3
+steps:
+${[1, 2, 3].map((i) => `  - id: s${i}\n    uses: test.work\n    with: { items: 10, work_ms: 30, batch_size: 1 }`).join("\n")}
+`;
+  const options = await setup(source);
+  const started = Date.now();
+  assert.equal(await executeRun(options), "done");
+  const steps = options.store.getSteps("r");
+  const overlapping = steps.every((s) => steps.every((t) => s.started! < t.finished!));
+  assert.ok(overlapping, `steps overlapped (took ${Date.now() - started} ms)`);
+  options.store.close();
+});
