@@ -32,6 +32,15 @@ const BENCH_CONFIG = LlamaConfig.parse({
 const MODEL_DIR = resolve(".bench/generate-llama-25m");
 const CORPUS = "../shared/datasets/math/train.jsonl";
 
+/** The two workloads: pure decoding speed, and RL rollouts as SCoRe samples them. */
+type Workload = "greedy" | "rollout";
+/** Rollouts generate this many batches' worth of sequences (so freed rows can be refilled). */
+const ROLLOUT_BATCHES = 2;
+/** Rollouts sample this many completions per prompt. */
+const ROLLOUT_SAMPLES = 4;
+/** Rollouts end at any of these tokens (about 1 in 40 of the vocabulary), so lengths vary as real ones do. */
+const ROLLOUT_EOS = Array.from({ length: 51 }, (_, i) => i * 40 + 7);
+
 /** One measurement, as a worker prints it. */
 interface Measurement {
   engine: string;
@@ -64,7 +73,9 @@ async function ensureModel(): Promise<void> {
 
 /** Prompt texts cut to `tokens` tokens each (so both engines see the same lengths). */
 function benchPrompts(model: GenerationModel, batch: number, tokens: number): string[] {
-  return problems(batch, 2000).map((text) => model.tokenizer.decode(model.tokenizer.encode(text).slice(0, tokens)));
+  return problems(batch, 2000).map((text) =>
+    model.tokenizer.decode(model.tokenizer.encode(text).slice(0, tokens))
+  );
 }
 
 /** Peak resident memory of this process so far, in MiB. */
@@ -73,23 +84,34 @@ function peakMiB(): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
-async function runOurs(batch: number, newTokens: number, promptTokens: number): Promise<Measurement> {
+/** Samples per prompt: rollouts share each prompt among its samples. */
+function samplesPerPrompt(workload: Workload, batch: number): number {
+  return workload === "rollout" ? Math.min(batch, ROLLOUT_SAMPLES) : 1;
+}
+
+/** Prompts of a run: one batch for greedy; rollouts generate two batches' worth of sequences. */
+function promptCount(workload: Workload, batch: number): number {
+  return workload === "rollout" ? (ROLLOUT_BATCHES * batch) / samplesPerPrompt(workload, batch) : batch;
+}
+
+async function runOurs(workload: Workload, batch: number, newTokens: number, promptTokens: number) {
   const model = await GenerationModel.load(MODEL_DIR);
-  const prompts = benchPrompts(model, batch, promptTokens);
+  const prompts = benchPrompts(model, promptCount(workload, batch), promptTokens);
   const requests = prompts.map((prompt, i) => ({ key: i, promptIds: model.tokenizer.encode(prompt) }));
+  const rollout = workload === "rollout";
   const settings = {
     maxNewTokens: newTokens,
-    temperature: 0,
+    temperature: rollout ? 1 : 0,
     topP: 1,
     topK: 0,
-    n: 1,
+    n: samplesPerPrompt(workload, batch),
     seed: 0,
     stop: [],
     batchSize: batch,
-    eosTokenIds: [],
-    memoryBudgetBytes: 8 << 30,
+    eosTokenIds: rollout ? ROLLOUT_EOS : [],
+    memoryBudgetBytes: 8 * 2 ** 30,
   };
-  await model.generator.generate(requests, { ...settings, maxNewTokens: 4 });
+  await model.generator.generate(requests.slice(0, batch / settings.n), { ...settings, maxNewTokens: 4 });
   const started = performance.now();
   const out = await model.generator.generate(requests, settings);
   const seconds = (performance.now() - started) / 1000;
@@ -97,7 +119,13 @@ async function runOurs(batch: number, newTokens: number, promptTokens: number): 
   return { engine: "ours", batch, tokens, seconds, peakMiB: peakMiB(), firstTokens: out[0][0].tokenIds };
 }
 
-async function runTransformersJs(batch: number, newTokens: number, promptTokens: number): Promise<Measurement> {
+/** Generated tokens of one output row: up to and including the first EOS (what a caller can use). */
+function usefulTokens(row: number[], eos: readonly number[]): number {
+  const end = row.findIndex((token) => eos.includes(token));
+  return end < 0 ? row.length : end + 1;
+}
+
+async function runTransformersJs(workload: Workload, batch: number, newTokens: number, promptTokens: number) {
   const { AutoModelForCausalLM, AutoTokenizer, env } = await import("@huggingface/transformers");
   env.allowRemoteModels = false;
   env.localModelPath = resolve(MODEL_DIR, "..") + "/";
@@ -106,26 +134,56 @@ async function runTransformersJs(batch: number, newTokens: number, promptTokens:
   tokenizer.padding_side = "left";
   const model = await AutoModelForCausalLM.from_pretrained(name, { dtype: "fp32", device: "cpu" });
   const ours = await GenerationModel.load(MODEL_DIR);
-  const prompts = benchPrompts(ours, batch, promptTokens);
+  const prompts = benchPrompts(ours, promptCount(workload, batch), promptTokens);
   await ours.close();
-  const inputs = tokenizer(prompts, { padding: true, add_special_tokens: false });
-  const options = { ...inputs, do_sample: false, max_new_tokens: newTokens, min_new_tokens: newTokens };
-  await model.generate({ ...options, max_new_tokens: 4, min_new_tokens: 4 });
+  const rollout = workload === "rollout";
+  const samples = samplesPerPrompt(workload, batch);
+  const chunk = batch / samples;
+  const run = async (texts: string[], maxNewTokens: number) => {
+    const inputs = tokenizer(texts, { padding: true, add_special_tokens: false });
+    const options = rollout
+      ? {
+        ...inputs,
+        do_sample: true,
+        temperature: 1,
+        top_k: 0,
+        num_return_sequences: samples,
+        eos_token_id: ROLLOUT_EOS,
+        max_new_tokens: maxNewTokens,
+      }
+      : { ...inputs, do_sample: false, max_new_tokens: maxNewTokens, min_new_tokens: maxNewTokens };
+    const output = await model.generate(options) as { tolist(): bigint[][] };
+    const promptWidth = inputs.input_ids.dims[1];
+    return output.tolist().map((row) => row.slice(promptWidth).map(Number));
+  };
+  await run(prompts.slice(0, chunk), 4);
   const started = performance.now();
-  const output = await model.generate(options) as { dims: number[]; tolist(): bigint[][] };
+  const generated: number[][] = [];
+  for (let i = 0; i < prompts.length; i += chunk) {
+    generated.push(...await run(prompts.slice(i, i + chunk), newTokens));
+  }
   const seconds = (performance.now() - started) / 1000;
-  const promptWidth = inputs.input_ids.dims[1];
-  const rows = output.tolist();
-  const tokens = rows.reduce((sum, row) => sum + row.length - promptWidth, 0);
-  const firstTokens = rows[0].slice(promptWidth).map(Number);
+  const tokens = generated.reduce(
+    (sum, row) => sum + (rollout ? usefulTokens(row, ROLLOUT_EOS) : row.length),
+    0,
+  );
+  const firstTokens = generated[0];
   return { engine: "transformers.js", batch, tokens, seconds, peakMiB: peakMiB(), firstTokens };
 }
 
 /** Runs one measurement in a fresh subprocess. */
-async function measure(engine: string, batch: number, newTokens: number, promptTokens: number): Promise<Measurement> {
-  const args = ["run", "-A", import.meta.filename!, "--worker", engine, "--batches", String(batch)];
+async function measure(
+  engine: string,
+  workload: Workload,
+  batch: number,
+  newTokens: number,
+  promptTokens: number,
+): Promise<Measurement> {
+  const args = ["run", "-A", import.meta.filename!, "--worker", engine, "--workload", workload];
+  args.push("--batches", String(batch));
   args.push("--new-tokens", String(newTokens), "--prompt-tokens", String(promptTokens));
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args, stderr: "piped" }).output();
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args, stderr: "piped" })
+    .output();
   const text = new TextDecoder().decode(stdout).trim().split("\n").pop() ?? "";
   if (code !== 0) throw new Error(`${engine} at batch ${batch} failed: ${new TextDecoder().decode(stderr)}`);
   return JSON.parse(text);
@@ -136,6 +194,7 @@ async function main(): Promise<void> {
     args: Deno.args,
     options: {
       worker: { type: "string" },
+      workload: { type: "string", default: "greedy,rollout" },
       batches: { type: "string", default: "1,8,32" },
       "new-tokens": { type: "string", default: "64" },
       "prompt-tokens": { type: "string", default: "48" },
@@ -144,28 +203,41 @@ async function main(): Promise<void> {
   const batches = values.batches.split(",").map(Number);
   const newTokens = Number(values["new-tokens"]);
   const promptTokens = Number(values["prompt-tokens"]);
+  const workloads = values.workload.split(",") as Workload[];
   if (values.worker) {
     const run = values.worker === "ours" ? runOurs : runTransformersJs;
-    console.log(JSON.stringify(await run(batches[0], newTokens, promptTokens)));
+    console.log(JSON.stringify(await run(workloads[0], batches[0], newTokens, promptTokens)));
     return;
   }
   await ensureModel();
   console.log(
     `generation: random llama, ${(parameterCount(BENCH_CONFIG) / 1e6).toFixed(1)}M parameters, ` +
-      `${promptTokens} prompt + ${newTokens} new tokens per sequence, greedy, cpu provider, ` +
+      `${promptTokens} prompt + up to ${newTokens} new tokens per sequence, cpu provider, ` +
       `${navigator.hardwareConcurrency} cores (other work on this machine makes figures noisy)`,
   );
-  console.log("batch | ours tok/s | transformers.js tok/s | speed-up | ours peak MiB | transformers.js peak MiB");
-  for (const batch of batches) {
-    const ours = await measure("ours", batch, newTokens, promptTokens);
-    const theirs = await measure("transformers.js", batch, newTokens, promptTokens);
-    const rate = (m: Measurement) => m.tokens / m.seconds;
-    const agree = ours.firstTokens.join() === theirs.firstTokens.join() ? "" : " (first sequence differs!)";
-    console.log(
-      `${String(batch).padStart(5)} | ${rate(ours).toFixed(1).padStart(10)} | ${rate(theirs).toFixed(1).padStart(21)} | ` +
-        `${(rate(ours) / rate(theirs)).toFixed(2).padStart(7)}x | ${ours.peakMiB.toFixed(0).padStart(13)} | ` +
-        `${theirs.peakMiB.toFixed(0).padStart(24)}${agree}`,
-    );
+  console.log(
+    "workload: greedy = fixed length, EOS ignored; rollout = temperature 1, " +
+      `${ROLLOUT_SAMPLES} samples per prompt, ${ROLLOUT_BATCHES} batches' worth of sequences, ending at EOS ` +
+      "(useful tokens counted; transformers.js runs them batch after batch)",
+  );
+  console.log(
+    "workload | batch | ours tok/s | transformers.js tok/s | speed-up | ours peak MiB | t.js peak MiB",
+  );
+  for (const workload of workloads) {
+    for (const batch of batches) {
+      const ours = await measure("ours", workload, batch, newTokens, promptTokens);
+      const theirs = await measure("transformers.js", workload, batch, newTokens, promptTokens);
+      const rate = (m: Measurement) => m.tokens / m.seconds;
+      const differs = workload === "greedy" && ours.firstTokens.join() !== theirs.firstTokens.join();
+      console.log(
+        `${workload.padEnd(8)} | ${String(batch).padStart(5)} | ${rate(ours).toFixed(1).padStart(10)} | ` +
+          `${rate(theirs).toFixed(1).padStart(21)} | ${
+            (rate(ours) / rate(theirs)).toFixed(2).padStart(7)
+          }x | ` +
+          `${ours.peakMiB.toFixed(0).padStart(13)} | ${theirs.peakMiB.toFixed(0).padStart(13)}` +
+          (differs ? " (greedy outputs differ!)" : ""),
+      );
+    }
   }
 }
 

@@ -4,6 +4,9 @@
  */
 const BENCHES: Record<string, string> = {
   workflow: "engine: resume of a finished 20-step run; cost of durable item commits",
+  math: "MATH answer checker: checks/s on the exact and symbolic paths, worst single check",
+  server: "status endpoint: 1,000 concurrent requests during a run; errors, p50/p99, pipeline slowdown",
+  model: "ONNX training step (forward + backward): tokens/s and peak memory, next to PyTorch",
 };
 
 async function available(): Promise<Record<string, string>> {

@@ -53,7 +53,9 @@ async function main(): Promise<void> {
     },
   });
   const [batch, seq, steps, threads] = [values.batch, values.seq, values.steps, values.threads].map(Number);
-  const lora = values.lora ? { rank: Number(values.lora), targets: ["q_proj" as const, "v_proj" as const] } : undefined;
+  const lora = values.lora
+    ? { rank: Number(values.lora), targets: ["q_proj" as const, "v_proj" as const] }
+    : undefined;
   const shapes = new Map([...parameterShapes(BENCH_CONFIG), ...(lora ? loraShapes(BENCH_CONFIG, lora) : [])]);
   const params = randomParams(shapes, 1);
   const tokens = batch * seq;
@@ -86,10 +88,16 @@ async function main(): Promise<void> {
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   console.log(`model bench: onnxruntime-node training step (forward + backward), CPU, ${threads} threads`);
-  console.log(`  config: llama ${(parameterCount(BENCH_CONFIG) / 1e6).toFixed(2)}M params, batch ${batch} x seq ${seq}` +
-    (lora ? `, LoRA rank ${lora.rank} on q_proj/v_proj` : ", full gradients"));
+  console.log(
+    `  config: llama ${
+      (parameterCount(BENCH_CONFIG) / 1e6).toFixed(2)
+    }M params, batch ${batch} x seq ${seq}` +
+      (lora ? `, LoRA rank ${lora.rank} on q_proj/v_proj` : ", full gradients"),
+  );
   console.log(`  graph build + session load: ${buildMs.toFixed(0)} ms`);
-  console.log(`  step time: median ${median.toFixed(1)} ms, min ${times[0].toFixed(1)} ms over ${steps} steps`);
+  console.log(
+    `  step time: median ${median.toFixed(1)} ms, min ${times[0].toFixed(1)} ms over ${steps} steps`,
+  );
   console.log(`  training throughput: ${(tokens / (median / 1000)).toFixed(0)} tokens/s`);
   console.log(`  peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
 }

@@ -9,12 +9,20 @@ import {
   reportError,
   resumeCommand,
   runCommand,
+  setServeHook,
   statusCommand,
   validateCommand,
 } from "./workflow/commands.ts";
 
+setServeHook(async (runsDir, port) => (await import("./server/serve.ts")).serveWhileRunning(runsDir, port));
+
 /** A subcommand: takes its arguments, returns an exit code. */
 type Command = (args: string[]) => Promise<number>;
+
+/** A command implemented in another area, loaded only when used (keeps start-up fast). */
+function lazy(load: () => Promise<{ main: Command }>): Command {
+  return async (args) => (await load()).main(args);
+}
 
 const commands: Record<string, { run: Command; help: string }> = {
   run: {
@@ -26,6 +34,14 @@ const commands: Record<string, { run: Command; help: string }> = {
   list: { run: listCommand, help: "list [--json]" },
   validate: { run: validateCommand, help: "validate FILE [--set k=v ...]" },
   logs: { run: logsCommand, help: "logs RUN_ID [--step STEP]" },
+  serve: {
+    run: lazy(() => import("./server/cli.ts")),
+    help: "serve [--host 127.0.0.1] [--port 8787] [--runs-dir DIR] [--token T]",
+  },
+  "verify-math": {
+    run: lazy(() => import("./verify/math/cli.ts")),
+    help: "verify-math --in FILE --out FILE [--fail-fast] [--time-budget-ms N]",
+  },
 };
 
 function usage(): string {

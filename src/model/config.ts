@@ -54,7 +54,9 @@ export function modelDims(config: LlamaConfig): ModelDims {
     );
   }
   if (heads % kvHeads !== 0) {
-    throw new Error(`config: num_attention_heads ${heads} must be a multiple of num_key_value_heads ${kvHeads}`);
+    throw new Error(
+      `config: num_attention_heads ${heads} must be a multiple of num_key_value_heads ${kvHeads}`,
+    );
   }
   return {
     layers: config.num_hidden_layers,

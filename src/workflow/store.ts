@@ -283,9 +283,17 @@ export class RunStore {
       stepId,
     )[0].end ?? 0;
     if (first !== end) {
-      throw new Error(`exactly-once ledger of step '${stepId}': items ${first}..${last} do not follow item ${end}`);
+      throw new Error(
+        `exactly-once ledger of step '${stepId}': items ${first}..${last} do not follow item ${end}`,
+      );
     }
-    this.run("INSERT INTO item_ledger (run_id, step_id, first, last) VALUES (?,?,?,?)", runId, stepId, first, last);
+    this.run(
+      "INSERT INTO item_ledger (run_id, step_id, first, last) VALUES (?,?,?,?)",
+      runId,
+      stepId,
+      first,
+      last,
+    );
   }
 
   /** How many items a step's exactly-once ledger holds (each committed once, contiguously from 0). */
@@ -322,7 +330,8 @@ export class RunStore {
 
   /** The id of a run's newest event (0 when it has none): where a live event stream starts. */
   lastEventId(runId: string): number {
-    const row = this.all<{ id: number | null }>("SELECT MAX(id) AS id FROM events WHERE run_id = ?", runId)[0];
+    const row =
+      this.all<{ id: number | null }>("SELECT MAX(id) AS id FROM events WHERE run_id = ?", runId)[0];
     return row?.id ?? 0;
   }
 

@@ -1,0 +1,70 @@
+/**
+ * The POST actions on a run: resume it in a new detached pipeline process, or cancel it with SIGTERM (the
+ * engine then finishes its current commit and marks the run interrupted).
+ *
+ * @module
+ */
+import type { RunRow } from "../workflow/store.ts";
+import { ApiError } from "./errors.ts";
+
+/** The permissions a resumed pipeline runs with (those of `deno task pipeline`). */
+const PIPELINE_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-net=127.0.0.1,localhost,0.0.0.0",
+  "--allow-ffi",
+  "--allow-sys",
+];
+
+/** Whether `pid` is a live Deno process (the pipeline that owns a run). */
+export function isPipelineAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("deno");
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses to act on a run whose process is alive. */
+function assertNotRunning(run: RunRow): void {
+  if (run.status === "running" && isPipelineAlive(run.pid)) {
+    throw new ApiError(409, `run '${run.id}' is running (pid ${run.pid}); cancel it first`);
+  }
+}
+
+/**
+ * Starts `deno run ... src/cli.ts resume ID --runs-dir DIR` detached from the server, so it outlives it.
+ * Returns the new process id.
+ */
+export function resumeRun(run: RunRow, runsDir: string): number {
+  assertNotRunning(run);
+  if (run.status === "done") throw new ApiError(409, `run '${run.id}' is already done; nothing to resume`);
+  const cli = new URL("../cli.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PIPELINE_FLAGS, cli, "resume", run.id, "--runs-dir", runsDir],
+    cwd: Deno.cwd(),
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn();
+  child.unref();
+  child.status.catch(() => {}); // its outcome is in the run store
+  return child.pid;
+}
+
+/** Sends SIGTERM to the process running `run`. Returns its pid. */
+export function cancelRun(run: RunRow): number {
+  if (run.status !== "running") throw new ApiError(409, `run '${run.id}' is ${run.status}, not running`);
+  if (!isPipelineAlive(run.pid)) {
+    throw new ApiError(
+      409,
+      `run '${run.id}' is marked running but its process ${run.pid} is gone; resume it`,
+    );
+  }
+  Deno.kill(run.pid, "SIGTERM");
+  return run.pid;
+}

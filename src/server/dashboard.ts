@@ -1,0 +1,38 @@
+/**
+ * The dashboard's static files (HTML, script, style), read once from `src/server/dashboard/` and served by
+ * the app itself: nothing comes from a CDN.
+ *
+ * @module
+ */
+
+/** A static file: its bytes and content type. */
+export interface Asset {
+  body: string;
+  type: string;
+}
+
+/** The dashboard page, its assets by file name, and the Content-Security-Policy for the page. */
+export interface DashboardAssets {
+  html: string;
+  files: ReadonlyMap<string, Asset>;
+  csp: string;
+}
+
+const TYPES: Record<string, string> = {
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+};
+
+/** Loads the dashboard files. */
+export function dashboardAssets(): DashboardAssets {
+  const read = (name: string) => Deno.readTextFileSync(new URL(`./dashboard/${name}`, import.meta.url));
+  const files = new Map<string, Asset>();
+  for (const name of ["dashboard.js", "dashboard.css"]) {
+    files.set(name, { body: read(name), type: TYPES[name.split(".").pop()!] });
+  }
+  return {
+    html: read("index.html"),
+    files,
+    csp: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'",
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The zod schemas of the status API: path parameters, query strings and every response body. The OpenAPI
+ * document is generated from these, so they are the single description of the API.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** A run id: letters, digits, `.`, `_`, `-`, starting with a letter or digit, never `..`. */
+export const RunId = z.string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a run id is letters, digits, '.', '_' or '-'")
+  .refine((id) => !id.includes(".."), "a run id may not contain '..'");
+
+/** A step id or output name, as the workflow spec allows them. */
+export const StepId = z.string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_-]{0,127}$/,
+    "a step id is letters, digits, '_' or '-', starting with a letter",
+  );
+
+/** A non-negative integer given as a query-string value. */
+function queryInteger(min: number, max: number) {
+  return z.string()
+    .regex(/^\d{1,9}$/, "expected a non-negative integer")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
+/** Path parameters of routes on one run. */
+export const RunParams = z.strictObject({ id: RunId });
+/** Path parameters of routes on one step. */
+export const StepParams = z.strictObject({ id: RunId, step: StepId });
+
+/** No query parameters. */
+export const NoQuery = z.strictObject({});
+
+/** Query of the records route. */
+export const RecordsQuery = z.strictObject({
+  offset: queryInteger(0, 1e9).optional().describe("index of the first record (default 0)"),
+  limit: queryInteger(1, 500).optional().describe("records per page, 1..500 (default 50)"),
+  output: StepId.optional().describe("which records output of the step (default: its first)"),
+});
+
+/** Query of the events route. */
+export const EventsQuery = z.strictObject({
+  after: queryInteger(0, Number.MAX_SAFE_INTEGER).optional()
+    .describe("replay events after this id (0: all); default: only new events. Last-Event-ID wins"),
+});
+
+/** Query of the metric-series route. */
+export const SeriesQuery = z.strictObject({
+  points: queryInteger(2, 5000).optional().describe("at most this many points per series (default 400)"),
+});
+
+/** The state of a run. */
+export const RunStatus = z.enum(["running", "done", "failed", "interrupted"]);
+/** The state of a step. */
+export const StepStatus = z.enum(["pending", "running", "done", "cached", "failed", "interrupted"]);
+
+/** How far a run's steps are. */
+export const StepCounts = z.object({
+  total: z.number().int(),
+  pending: z.number().int(),
+  running: z.number().int(),
+  finished: z.number().int().describe("done or cached"),
+  failed: z.number().int(),
+});
+
+/** A run in a list. */
+export const RunSummary = z.object({
+  id: z.string(),
+  workflow: z.string(),
+  file: z.string(),
+  status: RunStatus,
+  pid: z.number().int(),
+  created: z.number().describe("epoch milliseconds"),
+  updated: z.number().describe("epoch milliseconds"),
+  error: z.string().nullable(),
+  steps: StepCounts,
+});
+/** A run in a list. */
+export type RunSummary = z.infer<typeof RunSummary>;
+
+/** The answer of `GET /api/runs`. */
+export const RunList = z.object({ runs: z.array(RunSummary) });
+
+/** The newest point of a metric. */
+export const MetricPoint = z.object({ step: z.number().int(), value: z.number() });
+
+/** An output a step produced. */
+export const OutputSummary = z.object({
+  name: z.string(),
+  kind: z.enum(["records", "dir"]),
+  count: z.number().int(),
+  sha256: z.string(),
+});
+
+/** A step of a run, with its progress. */
+export const StepSummary = z.object({
+  id: z.string(),
+  kind: z.string(),
+  status: StepStatus,
+  needs: z.array(z.string()),
+  attempts: z.number().int(),
+  started: z.number().nullable(),
+  finished: z.number().nullable(),
+  durationMs: z.number().nullable().describe("finished - started, or so far while running"),
+  error: z.string().nullable(),
+  itemsDone: z.number().int(),
+  itemsTotal: z.number().int().nullable(),
+  rate: z.number().nullable().describe("items per second (recent, while running)"),
+  etaSeconds: z.number().nullable(),
+  outputs: z.array(OutputSummary),
+  metrics: z.record(z.string(), MetricPoint).describe("newest value of each metric of the step"),
+});
+/** A step of a run, with its progress. */
+export type StepSummary = z.infer<typeof StepSummary>;
+
+/** The answer of `GET /api/runs/:id`. */
+export const RunDetail = RunSummary.extend({
+  params: z.record(z.string(), z.unknown()),
+  stepList: z.array(StepSummary),
+  lastEventId: z.number().int().describe("subscribe to /events?after=lastEventId to follow from here"),
+});
+/** The answer of `GET /api/runs/:id`. */
+export type RunDetail = z.infer<typeof RunDetail>;
+
+/** The answer of `GET /api/runs/:id/steps/:step`. */
+export const StepDetail = StepSummary.extend({
+  runId: z.string(),
+  checkpoint: z.object({ index: z.number().int(), meta: z.unknown() }).nullable(),
+  log: z.array(z.string()).describe("the last lines of the step's log"),
+});
+/** The answer of `GET /api/runs/:id/steps/:step`. */
+export type StepDetail = z.infer<typeof StepDetail>;
+
+/** The answer of the records route: one page of a records output. */
+export const RecordsPage = z.object({
+  runId: z.string(),
+  stepId: z.string(),
+  output: z.string(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+  total: z.number().int().describe("committed records so far"),
+  records: z.array(z.unknown()),
+});
+/** One page of a records output. */
+export type RecordsPage = z.infer<typeof RecordsPage>;
+
+/** A metric's points, downsampled. */
+export const Series = z.object({
+  step: z.string(),
+  name: z.string(),
+  points: z.array(z.tuple([z.number(), z.number()])).describe("[metric step, value] pairs"),
+});
+/** The answer of `GET /api/runs/:id/metrics`. */
+export const SeriesList = z.object({ runId: z.string(), series: z.array(Series) });
+/** The answer of `GET /api/runs/:id/metrics`. */
+export type SeriesList = z.infer<typeof SeriesList>;
+
+/** An event as sent over server-sent events (the SSE `data:` field). */
+export const RunEvent = z.object({
+  id: z.number().int(),
+  stepId: z.string().nullable(),
+  type: z.string(),
+  data: z.unknown(),
+  ts: z.number(),
+});
+/** An event as sent over server-sent events. */
+export type RunEvent = z.infer<typeof RunEvent>;
+
+/** The answer of the POST actions. */
+export const ActionResult = z.object({
+  runId: z.string(),
+  action: z.enum(["resume", "cancel"]),
+  pid: z.number().int().describe("the process that was started (resume) or signalled (cancel)"),
+});
+/** The answer of the POST actions. */
+export type ActionResult = z.infer<typeof ActionResult>;
+
+/** The answer of `GET /healthz`. */
+export const Health = z.object({
+  status: z.literal("ok"),
+  store: z.boolean().describe("the run store exists"),
+});
+
+/** Every error answer. */
+export const ApiErrorBody = z.object({ error: z.string() });

@@ -1,0 +1,110 @@
+/**
+ * One gradient of the weighted policy-gradient + KL loss over many rows, computed in micro-batches whose
+ * gradients are summed. The loss is a sum over tokens with weights already divided by the batch-wide divisor
+ * (see {@link lossDivisor}), so summing micro-batch gradients gives exactly the full batch's gradient.
+ *
+ * @module
+ */
+import type { ScoringSession, TrainingSession } from "../model/llama/sessions.ts";
+import { chunks, packRows, type SequenceRow } from "./batch.ts";
+import { k3 } from "./kl.ts";
+import { lossDivisor, type LossNormalisation, tokenWeightArrays } from "./token_weights.ts";
+
+/** A row with the weights every token of its completion gets. */
+export interface WeightedRow extends SequenceRow {
+  /** token_weights: reward or advantage multiplying -log pi (before normalisation). */
+  policy: number;
+  /** kl_weights: the beta multiplying k3 (before normalisation). */
+  kl: number;
+}
+
+/** How the gradient is computed. */
+export interface GradientOptions {
+  /** Rows per graph run. */
+  microbatchRows: number;
+  /** Rollouts in the batch (divisor of `sequence` normalisation). */
+  rollouts: number;
+  normalisation: LossNormalisation;
+  /** The frozen reference: its weights are scored for the KL term. Omit when no row has a KL weight. */
+  reference?: { session: ScoringSession; weights: Map<string, Float32Array> };
+  /** Called with each phase's seconds, for the timing split. */
+  onTime?: (phase: "scoring" | "backward", seconds: number) => void;
+}
+
+/** The summed gradient and figures of the batch. */
+export interface BatchGradient {
+  /** Sum of the micro-batch losses (the normalised loss of the whole batch). */
+  loss: number;
+  /** Gradient of every trainable parameter. */
+  grads: Map<string, Float32Array>;
+  /** Completion tokens in the batch. */
+  tokens: number;
+  /** Mean k3 KL estimate per completion token of the rows with a KL weight (0 without a reference). */
+  meanKl: number;
+  /** Per row, the policy's log-probabilities of its completion tokens. */
+  completionLogprobs: Float32Array[];
+}
+
+/** Computes the gradient of the weighted loss over `rows`. */
+export async function batchGradient(
+  session: TrainingSession,
+  params: Map<string, Float32Array>,
+  rows: readonly WeightedRow[],
+  options: GradientOptions,
+): Promise<BatchGradient> {
+  const tokens = rows.reduce((sum, row) => sum + row.completion.length, 0);
+  const divisor = lossDivisor(options.normalisation, options.rollouts, tokens);
+  const grads = new Map<string, Float32Array>();
+  let loss = 0, klSum = 0, klTokens = 0;
+  const completionLogprobs: Float32Array[] = [];
+  for (const part of chunks(rows, options.microbatchRows)) {
+    const { tokens: batch, spans } = packRows(part);
+    const weights = tokenWeightArrays(
+      spans.map((span, i) => ({ ...span, policy: part[i].policy / divisor, kl: part[i].kl / divisor })),
+      { rows: batch.batch, length: batch.seq, rollouts: options.rollouts, normalisation: "none" },
+    );
+    let started = performance.now();
+    const refLogprobs = options.reference
+      ? (await options.reference.session.score(options.reference.weights, batch)).logprobs.slice()
+      : new Float32Array(batch.batch * batch.seq);
+    maskUnweighted(refLogprobs, weights.klWeights);
+    options.onTime?.("scoring", (performance.now() - started) / 1000);
+    started = performance.now();
+    const result = await session.lossAndGrads(params, { ...batch, tokenWeights: weights.tokenWeights, klWeights: weights.klWeights, refLogprobs });
+    options.onTime?.("backward", (performance.now() - started) / 1000);
+    loss += result.loss;
+    addInto(grads, result.grads);
+    spans.forEach((span, i) => {
+      const from = span.row * batch.seq;
+      completionLogprobs.push(result.logprobs.slice(from + span.start, from + span.end));
+      if (!options.reference || part[i].kl === 0) return;
+      for (let t = span.start; t < span.end; t++) {
+        klSum += k3(result.logprobs[from + t], refLogprobs[from + t]);
+        klTokens++;
+      }
+    });
+  }
+  return { loss, grads, tokens, meanKl: klTokens === 0 ? 0 : klSum / klTokens, completionLogprobs };
+}
+
+/**
+ * The reference log-probability given where no KL weight applies. The graph computes k3 = exp(d) - d - 1 with
+ * d = ref - logp at every position and multiplies it by the weight; a far-negative ref keeps exp(d) at 0 there,
+ * so a zero weight never meets an overflowing exp (0 * inf would be NaN).
+ */
+export const UNWEIGHTED_REFERENCE = -1e4;
+
+function maskUnweighted(refLogprobs: Float32Array, klWeights: Float32Array): void {
+  for (let i = 0; i < refLogprobs.length; i++) if (klWeights[i] === 0) refLogprobs[i] = UNWEIGHTED_REFERENCE;
+}
+
+function addInto(total: Map<string, Float32Array>, part: Map<string, Float32Array>): void {
+  for (const [name, grad] of part) {
+    const sum = total.get(name);
+    if (!sum) {
+      total.set(name, grad.slice());
+      continue;
+    }
+    for (let i = 0; i < grad.length; i++) sum[i] += grad[i];
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A policy held in memory (a {@link Checkpoint}: config, weights, tokenizer files) and the two ways the
+ * training steps hand it to other code: a Hugging Face model directory (the `dir` output of a training step,
+ * with `onnx/model.onnx` beside `model.safetensors` so generation steps can load it), and a generation model
+ * built from the current weights.
+ *
+ * How generation sees new weights: the inference graph carries its weights as initializers (the optimum
+ * contract the generator loads), so after every update {@link openGenerationModel} rebuilds the graph from the
+ * weights and opens a fresh session. For the toy models this costs a few tens of milliseconds against seconds
+ * of sampling (bench/score.ts prints both); for a billion-parameter model it means serialising and loading
+ * gigabytes per update, and an inference graph that takes the parameters as inputs (as the scoring and
+ * training graphs do) would be the better trade.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
+import { buildInferenceModel } from "../model/llama/graphs.ts";
+import { GenerationModel } from "../inference/model.ts";
+import type { ProviderName } from "../inference/provider.ts";
+
+/** Where and how a generation model runs. */
+export interface GenerationTarget {
+  /** Execution provider (default cpu). */
+  provider?: ProviderName;
+  /** Receives provider notices. */
+  log?: (message: string) => void;
+}
+
+/** Loads a policy from a Hugging Face checkpoint directory. */
+export function loadPolicy(dir: string): Promise<Checkpoint> {
+  return loadCheckpoint(dir);
+}
+
+/** Copies a checkpoint's weights so that training one copy leaves the other (for example the reference) as is. */
+export function clonePolicy(policy: Checkpoint): Checkpoint {
+  const weights = new Map([...policy.weights].map(([name, data]) => [name, data.slice()]));
+  return { ...policy, weights };
+}
+
+/** Writes the inference graph of the current weights as `onnx/model.onnx` (plus external data) under `dir`. */
+export async function writeInferenceGraph(dir: string, policy: Checkpoint): Promise<void> {
+  const model = buildInferenceModel(policy.config, policy.weights);
+  const onnxDir = join(dir, "onnx");
+  await Deno.mkdir(onnxDir, { recursive: true });
+  await Deno.writeFile(join(onnxDir, "model.onnx"), model.onnx);
+  if (model.externalData) await Deno.writeFile(join(onnxDir, model.externalData.file), model.externalData.bytes);
+}
+
+/** Saves a policy as a model directory: the Hugging Face files plus the inference graph for generation. */
+export async function saveModelDir(dir: string, policy: Checkpoint): Promise<void> {
+  await saveCheckpoint(dir, policy);
+  await writeInferenceGraph(dir, policy);
+}
+
+/** Writes the files generation reads (config, tokenizer, generation config, graph) without the safetensors. */
+async function writeGenerationFiles(dir: string, policy: Checkpoint): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  const json = (name: string, value: unknown) =>
+    Deno.writeTextFile(join(dir, name), JSON.stringify(value, null, 2) + "\n");
+  await json("config.json", policy.config);
+  if (policy.tokenizer) await json("tokenizer.json", policy.tokenizer);
+  if (policy.tokenizerConfig) await json("tokenizer_config.json", policy.tokenizerConfig);
+  if (policy.generationConfig) await json("generation_config.json", policy.generationConfig);
+  await writeInferenceGraph(dir, policy);
+}
+
+/**
+ * A generation model for the policy's current weights: the graph is rebuilt into `scratchDir` (overwritten on
+ * every call) and loaded. Close it before the next call.
+ */
+export async function openGenerationModel(
+  policy: Checkpoint,
+  scratchDir: string,
+  target: GenerationTarget = {},
+): Promise<GenerationModel> {
+  if (!policy.tokenizer) {
+    throw new Error(
+      `openGenerationModel: the checkpoint has no tokenizer.json; give the model directory its tokenizer`,
+    );
+  }
+  await writeGenerationFiles(scratchDir, policy);
+  return await GenerationModel.load(scratchDir, { provider: target.provider ?? "cpu", log: target.log });
+}

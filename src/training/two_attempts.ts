@@ -1,0 +1,162 @@
+/**
+ * Sampling two-attempt rollouts: attempt 1 from the problem's prompt, attempt 2 from [problem, attempt 1,
+ * instruction], both judged by the verifier. Every sequence is seeded from (seed, a key naming the problem,
+ * the round and the attempt), so the same call gives the same rollouts whatever the batching.
+ *
+ * @module
+ */
+import type { Completion, GenerationSettings } from "../inference/generator.ts";
+import type { GenerationModel } from "../inference/model.ts";
+import { firstPrompt, type PromptEncoder, type PromptSettings, secondPrompt } from "./prompts.ts";
+import type { JudgedAttempt } from "./rollout.ts";
+import type { Problem, Verdict, Verifier } from "./verifiers.ts";
+
+/** One judged attempt with the token ids it was generated from and as. */
+export interface SampledAttempt extends JudgedAttempt {
+  /** The context's token ids. */
+  contextIds: number[];
+  /** The generated token ids (with the EOS token when the model emitted one). */
+  tokenIds: number[];
+  extracted?: string | null;
+  reason?: string;
+  /** True when the base model, not the policy, produced this attempt. */
+  fromBase?: boolean;
+}
+
+/** A two-attempt rollout of one problem. */
+export interface SampledRollout {
+  problem: Problem;
+  /** Which of the problem's samples this is. */
+  sample: number;
+  attempt1: SampledAttempt;
+  /** Absent when only attempt 1 was sampled (single-turn training). */
+  attempt2?: SampledAttempt;
+}
+
+/** Sampling settings of a rollout round. */
+export interface RolloutSampling {
+  temperature: number;
+  maxNewTokens: number;
+  /** Samples of attempt 1 per problem. */
+  samples: number;
+  seed: number;
+  /** Sequences decoded together. */
+  batchSize: number;
+  stop?: readonly string[];
+  /** Names the round in every seed key (for example the update index); sequences of distinct rounds differ. */
+  round: string;
+}
+
+/** The models and helpers a round uses. */
+export interface RolloutModels {
+  policy: GenerationModel;
+  /** Produces attempt 1 of the rollouts flagged in `attempt1FromBase` (paper, section 5.3). */
+  base?: GenerationModel;
+  encoder: PromptEncoder;
+  verifier: Verifier;
+  prompts: PromptSettings;
+}
+
+/** What a round does beyond the defaults. */
+export interface RolloutOptions {
+  /** Per rollout (problem-major, `samples` per problem): take attempt 1 from the base model. */
+  attempt1FromBase?: readonly boolean[];
+  /** Sample attempt 2 (default true). */
+  secondAttempt?: boolean;
+  /** Called with each phase's seconds. */
+  onTime?: (phase: "generation" | "verification", seconds: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Samples and judges the rollouts of `problems`, problem-major with `samples` per problem. */
+export async function sampleRollouts(
+  problems: readonly Problem[],
+  models: RolloutModels,
+  sampling: RolloutSampling,
+  options: RolloutOptions = {},
+): Promise<SampledRollout[]> {
+  const { encoder, prompts } = models;
+  const fromBase = options.attempt1FromBase ?? [];
+  const slots = problems.flatMap((problem) =>
+    Array.from({ length: sampling.samples }, (_, sample) => ({ problem, sample }))
+  );
+  const firstContexts = slots.map(({ problem }) => encoder.prompt(firstPrompt(problem.statement, prompts)));
+  const firsts = new Array<Completion>(slots.length);
+  for (const useBase of [false, true]) {
+    const picked = slots.map((_, i) => i).filter((i) => (fromBase[i] === true) === useBase);
+    if (picked.length === 0) continue;
+    const model = useBase ? requireBase(models) : models.policy;
+    const done = await timed("generation", options, () =>
+      generate(model, picked.map((i) => ({ key: slotKey(slots[i], sampling.round, 1), ids: firstContexts[i] })), sampling, options.signal));
+    picked.forEach((slot, j) => (firsts[slot] = done[j]));
+  }
+  const verdicts1 = await timed("verification", options, () =>
+    models.verifier.judge(slots.map((slot, i) => ({ problem: slot.problem, response: firsts[i].text }))));
+  const rollouts: SampledRollout[] = slots.map((slot, i) => ({
+    problem: slot.problem,
+    sample: slot.sample,
+    attempt1: attempt(firstContexts[i], firsts[i], verdicts1[i], fromBase[i] === true),
+  }));
+  if (options.secondAttempt === false) return rollouts;
+  const secondContexts = rollouts.map((r) =>
+    encoder.prompt(secondPrompt(r.problem.statement, r.attempt1.text, prompts))
+  );
+  const seconds = await timed("generation", options, () =>
+    generate(models.policy, rollouts.map((r, i) => ({ key: slotKey(r, sampling.round, 2), ids: secondContexts[i] })), sampling, options.signal));
+  const verdicts2 = await timed("verification", options, () =>
+    models.verifier.judge(rollouts.map((r, i) => ({ problem: r.problem, response: seconds[i].text }))));
+  rollouts.forEach((r, i) => (r.attempt2 = attempt(secondContexts[i], seconds[i], verdicts2[i], false)));
+  return rollouts;
+}
+
+function requireBase(models: RolloutModels): GenerationModel {
+  if (!models.base) throw new Error("sampleRollouts: attempts from the base model need models.base");
+  return models.base;
+}
+
+function slotKey(slot: { problem: Problem; sample: number }, round: string, attemptIndex: number): string {
+  return `${slot.problem.id}#${round}#${slot.sample}#${attemptIndex}`;
+}
+
+function attempt(contextIds: number[], completion: Completion, verdict: Verdict, fromBase: boolean): SampledAttempt {
+  const judged: SampledAttempt = {
+    text: completion.text,
+    correct: verdict.correct,
+    contextIds,
+    tokenIds: completion.tokenIds,
+  };
+  if (verdict.extracted !== undefined) judged.extracted = verdict.extracted;
+  if (verdict.reason !== undefined) judged.reason = verdict.reason;
+  if (fromBase) judged.fromBase = true;
+  return judged;
+}
+
+/** One sample per request (each request already names its sample in its key). */
+async function generate(
+  model: GenerationModel,
+  requests: { key: string; ids: number[] }[],
+  sampling: RolloutSampling,
+  signal?: AbortSignal,
+): Promise<Completion[]> {
+  const settings: GenerationSettings = {
+    maxNewTokens: sampling.maxNewTokens,
+    temperature: sampling.temperature,
+    topP: 1,
+    topK: 0,
+    n: 1,
+    seed: sampling.seed,
+    stop: sampling.stop ?? [],
+    batchSize: sampling.batchSize,
+    eosTokenIds: model.eosTokenIds,
+    memoryBudgetBytes: 8 * 1024 ** 3,
+  };
+  const out = await model.generator.generate(requests.map((r) => ({ key: r.key, promptIds: r.ids })), settings, { signal });
+  return out.map((samples) => samples[0]);
+}
+
+async function timed<T>(phase: "generation" | "verification", options: RolloutOptions, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await work();
+  options.onTime?.(phase, (performance.now() - started) / 1000);
+  return result;
+}

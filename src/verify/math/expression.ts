@@ -1,0 +1,216 @@
+/**
+ * Equivalence of two LaTeX expressions: normalised text, then exact big-rational values, then numeric
+ * evaluation (at random points when there are free variables), then the compute engine's symbolic
+ * simplification as a last resort, all within a time budget.
+ *
+ * @module
+ */
+import { exactValue } from "./exact.ts";
+import { type Complex, freeVariables, numericValue } from "./numeric.ts";
+import { computeEngine, type MathJson, parseLatex } from "./parse.ts";
+import { cequals, complex, type ComplexRational, parseDecimal, rational } from "./rational.ts";
+
+/** How a verdict was reached: compared text, exact rationals, numeric evaluation or the CAS. */
+export type VerdictPath = "string" | "exact" | "numeric" | "symbolic" | "structure";
+
+/** The outcome of one comparison. */
+export interface Verdict {
+  equal: boolean;
+  path: VerdictPath;
+  reason: string;
+}
+
+/** A deadline shared by every step of one check. */
+export interface Budget {
+  /** `performance.now()` value after which no further expensive step starts. */
+  deadline: number;
+}
+
+/** Relative tolerance of numeric comparisons in double precision. */
+const RELATIVE_TOLERANCE = 1e-9;
+/** Tolerance when a decimal literal meets an inexact value: only rounding of the last bits is forgiven. */
+const DECIMAL_TOLERANCE = 4e-16;
+/** Magnitudes outside this range are confirmed with the engine's big decimals. */
+const SAFE_RANGE = [1e-8, 1e12] as const;
+/** Points assigned to free variables (offset per variable). */
+const SAMPLE_POINTS = [0.7134, 1.3772, 2.2913, 0.4536, 1.8827, 2.9641, 0.2617];
+
+function verdict(equal: boolean, path: VerdictPath, reason: string): Verdict {
+  return { equal, path, reason };
+}
+
+/** Reads simple numeric literals (`-12`, `.5`, `\frac{3}{4}`, `3/4`) without the parser. */
+export function literalValue(latex: string): ComplexRational | null {
+  const decimal = parseDecimal(latex);
+  if (decimal && !/[eE]/.test(latex)) return complex(decimal);
+  const fraction = /^(-?)(?:\\frac\{(\d+)\}\{(\d+)\}|(\d+)\/(\d+))$/.exec(latex);
+  if (!fraction) return null;
+  const top = BigInt(fraction[2] ?? fraction[4]);
+  const bottom = BigInt(fraction[3] ?? fraction[5]);
+  if (bottom === 0n) return null;
+  return complex(rational(fraction[1] === "-" ? -top : top, bottom));
+}
+
+/** Compares two normalised LaTeX expressions. Never throws. */
+export function expressionsEqual(gold: string, response: string, budget: Budget): Verdict {
+  if (compact(gold) === compact(response)) return verdict(true, "string", "identical after normalisation");
+  const goldLiteral = literalValue(gold);
+  const responseLiteral = literalValue(response);
+  if (goldLiteral && responseLiteral) return exactVerdict(goldLiteral, responseLiteral);
+  const goldJson = parseLatex(gold);
+  const responseJson = parseLatex(response);
+  if (goldJson === null || responseJson === null) {
+    return verdict(false, "string", `could not parse ${goldJson === null ? "gold" : "response"} as LaTeX`);
+  }
+  const goldExact = goldLiteral ?? exactValue(goldJson);
+  const responseExact = responseLiteral ?? exactValue(responseJson);
+  if (goldExact && responseExact) return exactVerdict(goldExact, responseExact);
+  const decimalMeetsInexact = (goldLiteral !== null && gold.includes(".")) ||
+    (responseLiteral !== null && response.includes("."));
+  return jsonEqual(
+    goldJson,
+    responseJson,
+    budget,
+    decimalMeetsInexact ? DECIMAL_TOLERANCE : RELATIVE_TOLERANCE,
+  );
+}
+
+function compact(latex: string): string {
+  return latex.replace(/\s+/g, "");
+}
+
+function exactVerdict(gold: ComplexRational, response: ComplexRational): Verdict {
+  return cequals(gold, response)
+    ? verdict(true, "exact", "equal exact values")
+    : verdict(false, "exact", "different exact values");
+}
+
+/** Compares two parsed expressions numerically, falling back to the CAS. */
+export function jsonEqual(
+  gold: MathJson,
+  response: MathJson,
+  budget: Budget,
+  tolerance = RELATIVE_TOLERANCE,
+): Verdict {
+  const variables = [...freeVariables(gold, freeVariables(response))].sort();
+  const numeric = variables.length === 0
+    ? constantsEqual(gold, response, budget, tolerance)
+    : pointsEqual(gold, response, variables);
+  if (numeric !== null) return numeric;
+  if (variables.length === 0) {
+    return verdict(false, "numeric", "could not evaluate the values to compare them");
+  }
+  return symbolicEqual(gold, response, budget);
+}
+
+/** Equality of two complex doubles within tolerance; null when either is NaN. */
+export function close(a: Complex, b: Complex, absolute = 0, relative = RELATIVE_TOLERANCE): boolean | null {
+  if ([a.re, a.im, b.re, b.im].some(Number.isNaN)) return null;
+  if (![a.re, a.im, b.re, b.im].every(Number.isFinite)) return a.re === b.re && a.im === b.im;
+  const difference = Math.hypot(a.re - b.re, a.im - b.im);
+  const scale = Math.max(Math.hypot(a.re, a.im), Math.hypot(b.re, b.im));
+  return difference <= relative * scale || difference <= absolute;
+}
+
+function magnitude(value: Complex): number {
+  return Math.hypot(value.re, value.im);
+}
+
+function constantsEqual(
+  gold: MathJson,
+  response: MathJson,
+  budget: Budget,
+  tolerance: number,
+): Verdict | null {
+  const a = numericValue(gold);
+  const b = numericValue(response);
+  const equal = close(a, b, 0, tolerance);
+  if (equal === null) return null;
+  const safe = [magnitude(a), magnitude(b)].every((m) => m >= SAFE_RANGE[0] && m <= SAFE_RANGE[1]);
+  if (
+    safe || mentionsInfinity(gold) || mentionsInfinity(response) ||
+    (!equal && Number.isFinite(magnitude(a)) && Number.isFinite(magnitude(b)) && !nearZero(a, b))
+  ) {
+    return verdict(equal, "numeric", equal ? "equal numeric values" : "different numeric values");
+  }
+  return bigDecimalEqual(gold, response, budget);
+}
+
+function mentionsInfinity(json: MathJson): boolean {
+  if (typeof json === "string") return json === "PositiveInfinity" || json === "NegativeInfinity";
+  return Array.isArray(json) && json.some(mentionsInfinity);
+}
+
+function nearZero(a: Complex, b: Complex): boolean {
+  return Math.min(magnitude(a), magnitude(b)) < SAFE_RANGE[0] && Math.max(magnitude(a), magnitude(b)) < 1e-6;
+}
+
+function pointsEqual(gold: MathJson, response: MathJson, variables: string[]): Verdict | null {
+  let compared = 0;
+  for (let point = 0; point < SAMPLE_POINTS.length; point++) {
+    const values: Record<string, number> = {};
+    variables.forEach((name, k) =>
+      values[name] = SAMPLE_POINTS[(point + 2 * k) % SAMPLE_POINTS.length] + 0.1 * k
+    );
+    const equal = close(numericValue(gold, values), numericValue(response, values), 1e-12);
+    if (equal === false) return verdict(false, "numeric", `differ at ${formatPoint(values)}`);
+    if (equal) compared++;
+  }
+  return compared >= 3 ? verdict(true, "numeric", `equal at ${compared} points`) : null;
+}
+
+function formatPoint(values: Record<string, number>): string {
+  return Object.entries(values).map(([name, value]) => `${name}=${value}`).join(", ");
+}
+
+/** log10 of |x| for a MathJSON number from the engine; -Infinity for zero, NaN when not a number. */
+function log10Magnitude(json: unknown): number {
+  const text = typeof json === "number" ? String(json) : (json as { num?: string })?.num;
+  if (typeof text !== "string") return NaN;
+  const match = /^[+-]?(\d*\.?\d*)(?:e([+-]?\d+))?$/i.exec(text);
+  if (!match) return NaN;
+  const mantissa = Number(match[1]);
+  return mantissa === 0 ? -Infinity : Math.log10(mantissa) + Number(match[2] ?? 0);
+}
+
+/** Confirms extreme or near-zero constants with 100-digit big decimals: |a - b| <= 1e-85 (|a| + |b|). */
+function bigDecimalEqual(gold: MathJson, response: MathJson, budget: Budget): Verdict | null {
+  const remaining = budget.deadline - performance.now();
+  if (remaining <= 0) return null;
+  const ce = computeEngine();
+  try {
+    return ce.withTimeLimit(remaining, () => {
+      const previous = ce.precision;
+      ce.precision = 100;
+      try {
+        const difference = log10Magnitude(ce.box(["Abs", ["Subtract", gold, response]] as never).N().json);
+        const size = log10Magnitude(ce.box(["Add", ["Abs", gold], ["Abs", response]] as never).N().json);
+        if (Number.isNaN(difference) || Number.isNaN(size)) return null;
+        const equal = difference === -Infinity || difference <= size - 85;
+        return verdict(equal, "symbolic", `${equal ? "equal" : "different"} at 100-digit precision`);
+      } finally {
+        ce.precision = previous;
+      }
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** Last resort: the engine simplifies the difference; only a proven zero counts as equal. */
+function symbolicEqual(gold: MathJson, response: MathJson, budget: Budget): Verdict {
+  const remaining = budget.deadline - performance.now();
+  if (remaining <= 0) return verdict(false, "symbolic", "time budget exhausted before a verdict");
+  try {
+    const ce = computeEngine();
+    const zero = ce.withTimeLimit(
+      remaining,
+      () => ce.box(["Subtract", gold, response] as never).simplify().is(0),
+    );
+    return zero === true
+      ? verdict(true, "symbolic", "difference simplifies to 0")
+      : verdict(false, "symbolic", "could not show the difference is 0");
+  } catch (error) {
+    return verdict(false, "symbolic", `symbolic check failed: ${(error as Error).message ?? error}`);
+  }
+}

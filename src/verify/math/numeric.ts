@@ -1,0 +1,181 @@
+/**
+ * Numeric evaluation of MathJSON in complex double precision, with values assigned to free variables.
+ *
+ * Used for random-point equivalence of expressions that are not exact rationals. Anything unknown evaluates
+ * to NaN, which callers treat as "cannot decide", never as equal.
+ *
+ * @module
+ */
+import { type MathJson, mixedNumber } from "./parse.ts";
+import { parseDecimal, toNumber } from "./rational.ts";
+
+/** A complex double. */
+export interface Complex {
+  re: number;
+  im: number;
+}
+
+const NAN: Complex = { re: NaN, im: NaN };
+
+/** Symbols with a fixed meaning; every other symbol is a free variable. */
+export const CONSTANTS: Readonly<Record<string, Complex>> = {
+  Pi: { re: Math.PI, im: 0 },
+  ExponentialE: { re: Math.E, im: 0 },
+  e: { re: Math.E, im: 0 },
+  i: { re: 0, im: 1 },
+  ImaginaryUnit: { re: 0, im: 1 },
+  PositiveInfinity: { re: Infinity, im: 0 },
+  NegativeInfinity: { re: -Infinity, im: 0 },
+};
+
+/** The free variables of an expression (symbols that are not known constants or function names). */
+export function freeVariables(json: MathJson, into: Set<string> = new Set()): Set<string> {
+  if (typeof json === "string") {
+    if (!(json in CONSTANTS) && !json.startsWith("'")) into.add(json);
+  } else if (Array.isArray(json)) {
+    for (const arg of json.slice(1)) freeVariables(arg, into);
+  } else if (typeof json === "object" && json.sym !== undefined && !(json.sym in CONSTANTS)) {
+    into.add(json.sym);
+  }
+  return into;
+}
+
+const real = (re: number): Complex => ({ re, im: 0 });
+const add = (a: Complex, b: Complex): Complex => ({ re: a.re + b.re, im: a.im + b.im });
+const sub = (a: Complex, b: Complex): Complex => ({ re: a.re - b.re, im: a.im - b.im });
+const mul = (a: Complex, b: Complex): Complex => ({
+  re: a.re * b.re - a.im * b.im,
+  im: a.re * b.im + a.im * b.re,
+});
+
+function div(a: Complex, b: Complex): Complex {
+  const norm = b.re * b.re + b.im * b.im;
+  if (norm === 0) return NAN;
+  return { re: (a.re * b.re + a.im * b.im) / norm, im: (a.im * b.re - a.re * b.im) / norm };
+}
+
+function log(a: Complex): Complex {
+  return { re: Math.log(Math.hypot(a.re, a.im)), im: Math.atan2(a.im, a.re) };
+}
+
+function exp(a: Complex): Complex {
+  const scale = Math.exp(a.re);
+  return a.im === 0 ? real(scale) : { re: scale * Math.cos(a.im), im: scale * Math.sin(a.im) };
+}
+
+function pow(base: Complex, exponent: Complex): Complex {
+  if (base.im === 0 && exponent.im === 0) {
+    const direct = Math.pow(base.re, exponent.re);
+    if (!Number.isNaN(direct)) return real(direct);
+  }
+  if (exponent.im === 0 && Number.isInteger(exponent.re) && Math.abs(exponent.re) <= 64) {
+    let result = real(1);
+    for (let k = 0; k < Math.abs(exponent.re); k++) result = mul(result, base);
+    return exponent.re < 0 ? div(real(1), result) : result;
+  }
+  if (base.re === 0 && base.im === 0) return NAN;
+  return exp(mul(exponent, log(base)));
+}
+
+function rootOf(value: Complex, degree: number): Complex {
+  if (value.im === 0 && value.re < 0 && degree % 2 === 1) return real(-Math.pow(-value.re, 1 / degree));
+  return pow(value, real(1 / degree));
+}
+
+function gammaFactorial(n: number): number {
+  if (!Number.isInteger(n) || n < 0) return NaN;
+  if (n > 170) return Infinity;
+  let product = 1;
+  for (let k = 2; k <= n; k++) product *= k;
+  return product;
+}
+
+/** `3\frac{1}{2}` is 3 + 1/2, as in the exact evaluator. */
+function mixedValue(args: MathJson[]): Complex | null {
+  const parts = mixedNumber(args);
+  if (!parts) return null;
+  const value = parts.whole + parts.top / parts.bottom;
+  return real(parts.negative ? -value : value);
+}
+
+/** Real-only functions: a complex argument gives NaN. */
+const REAL_FUNCTIONS: Record<string, (...args: number[]) => number> = {
+  Sin: Math.sin,
+  Cos: Math.cos,
+  Tan: Math.tan,
+  Cot: (x) => 1 / Math.tan(x),
+  Sec: (x) => 1 / Math.cos(x),
+  Csc: (x) => 1 / Math.sin(x),
+  Arcsin: Math.asin,
+  Arccos: Math.acos,
+  Arctan: Math.atan,
+  Sinh: Math.sinh,
+  Cosh: Math.cosh,
+  Tanh: Math.tanh,
+  Lb: Math.log2,
+  Lg: Math.log10,
+  Log: (x, base = 10) => Math.log(x) / Math.log(base),
+  Floor: Math.floor,
+  Ceil: Math.ceil,
+  Factorial: gammaFactorial,
+  Binomial: (n, k) => gammaFactorial(n) / (gammaFactorial(k) * gammaFactorial(n - k)),
+  Max: Math.max,
+  Min: Math.min,
+};
+
+/** Evaluates `json` with `variables` bound; NaN parts mean it could not be evaluated. Never throws. */
+export function numericValue(json: MathJson, variables: Readonly<Record<string, number>> = {}): Complex {
+  try {
+    return evaluate(json, variables);
+  } catch {
+    return NAN;
+  }
+}
+
+function evaluate(json: MathJson, variables: Readonly<Record<string, number>>): Complex {
+  if (typeof json === "number") return real(json);
+  if (typeof json === "string") return CONSTANTS[json] ?? (json in variables ? real(variables[json]) : NAN);
+  if (!Array.isArray(json)) {
+    if (json.num !== undefined) {
+      const exact = parseDecimal(json.num);
+      return exact ? real(toNumber(exact)) : NAN;
+    }
+    return json.sym !== undefined ? evaluate(json.sym, variables) : NAN;
+  }
+  const [head, ...args] = json;
+  const values = args.map((arg) => evaluate(arg, variables));
+  switch (head) {
+    case "Add":
+      return values.reduce(add);
+    case "Subtract":
+      return values.reduce(sub);
+    case "Negate":
+      return sub(real(0), values[0]);
+    case "Multiply":
+      return values.reduce(mul);
+    case "InvisibleOperator":
+      return mixedValue(args) ?? values.reduce(mul);
+    case "Divide":
+    case "Rational":
+      return div(values[0], values[1]);
+    case "Delimiter":
+      return args.length === 1 ? values[0] : NAN;
+    case "Complex":
+      return { re: values[0].re, im: values[1].re };
+    case "Power":
+      return pow(values[0], values[1]);
+    case "Sqrt":
+      return rootOf(values[0], 2);
+    case "Root":
+      return rootOf(values[0], values[1].re);
+    case "Exp":
+      return exp(values[0]);
+    case "Ln":
+      return log(values[0]);
+    case "Abs":
+      return real(Math.hypot(values[0].re, values[0].im));
+  }
+  const fn = typeof head === "string" ? REAL_FUNCTIONS[head] : undefined;
+  if (!fn || values.some((value) => value.im !== 0)) return NAN;
+  return real(fn(...values.map((value) => value.re)));
+}
