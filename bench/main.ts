@@ -4,8 +4,11 @@
  */
 const BENCHES: Record<string, string> = {
   workflow: "engine: resume of a finished 20-step run; cost of durable item commits",
+  code: "code sandbox: samples/s for Python (Pyodide) and TypeScript over 820 samples",
   math: "MATH answer checker: checks/s on the exact and symbolic paths, worst single check",
   server: "status endpoint: 1,000 concurrent requests during a run; errors, p50/p99, pipeline slowdown",
+  generate: "generation: tokens/s and peak memory at batch 1, 8, 32, next to transformers.js",
+  score: "SCoRe update: time per update and its split (generation, verification, scoring, backward, optimizer)",
   model: "ONNX training step (forward + backward): tokens/s and peak memory, next to PyTorch",
 };
 

@@ -1,11 +1,18 @@
 /**
  * Training-step benchmark of the ONNX training graph: tokens per second of forward + backward (loss and all
- * parameter gradients) and peak resident memory, for a Llama config of about 10M parameters.
+ * parameter gradients), CPU seconds per step and peak resident memory, for a Llama config of about 10M
+ * parameters; before it, the same step in PyTorch (bench/model_torch.py, same config, batch and threads) when
+ * /usr/bin/python3 can import torch. The load average is printed before each, since the machine is shared.
+ * PyTorch's speed depends on the BLAS Debian's libblas.so.3 points to (the reference BLAS unless OpenBLAS is
+ * installed); LD_LIBRARY_PATH passes through to it.
  *
- * Usage: deno run -A bench/model.ts [--batch 8] [--seq 128] [--steps 5] [--threads N] [--lora 8]
+ * Usage: deno run -A bench/model.ts [--batch 8] [--seq 128] [--steps 5] [--threads N] [--lora 8] [--no-spin]
+ *   [--no-torch]
  *
  * @module
  */
+import { loadavg } from "node:os";
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { LlamaConfig, parameterCount, parameterShapes } from "../src/model/config.ts";
 import { loraShapes } from "../src/model/llama/decoder.ts";
@@ -41,6 +48,78 @@ function randomParams(shapes: Map<string, number[]>, seed: number): Map<string, 
   return params;
 }
 
+/** Figures of one measured run. */
+interface StepFigures {
+  medianMs: number;
+  minMs: number;
+  cpuSecondsPerStep: number;
+  peakRssBytes: number;
+}
+
+/** The process's peak resident set (Linux VmHWM, the figure ru_maxrss gives PyTorch), else the current RSS. */
+function peakRss(): number {
+  try {
+    const match = Deno.readTextFileSync("/proc/self/status").match(/^VmHWM:\s+(\d+) kB/m);
+    if (match) return Number(match[1]) * 1024;
+  } catch {
+    // Not Linux: fall back to sampling.
+  }
+  return Deno.memoryUsage().rss;
+}
+
+/** Runs a warm-up step, then `steps` timed steps, tracking wall time, process CPU time and peak RSS. */
+async function measureSteps(steps: number, step: () => Promise<unknown>): Promise<StepFigures> {
+  let peakRssBytes = peakRss();
+  await step();
+  peakRssBytes = Math.max(peakRssBytes, peakRss());
+  const times: number[] = [];
+  const cpuStart = process.cpuUsage();
+  for (let s = 0; s < steps; s++) {
+    const start = performance.now();
+    await step();
+    times.push(performance.now() - start);
+    peakRssBytes = Math.max(peakRssBytes, peakRss());
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  times.sort((a, b) => a - b);
+  return {
+    medianMs: times[Math.floor(times.length / 2)],
+    minMs: times[0],
+    cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / steps,
+    peakRssBytes,
+  };
+}
+
+function loadLine(): string {
+  return `load average ${loadavg().map((l) => l.toFixed(2)).join(", ")} on ${coreCount()} cores`;
+}
+
+const PYTHON = "/usr/bin/python3";
+
+/** Runs bench/model_torch.py with the same shape and threads, printing its figures (or why it cannot). */
+async function runTorch(args: { batch: number; seq: number; steps: number; threads: number }): Promise<void> {
+  const probe = await new Deno.Command(PYTHON, {
+    args: ["-c", "import torch"],
+    stdout: "null",
+    stderr: "null",
+  })
+    .output().catch(() => null);
+  if (!probe?.success) {
+    console.log(`PyTorch: skipped, ${PYTHON} cannot import torch (apt-get install -y python3-torch)`);
+    return;
+  }
+  console.log(`(${loadLine()})`);
+  const script = new URL("./model_torch.py", import.meta.url).pathname;
+  const flags = Object.entries(args).flatMap(([name, value]) => [`--${name}`, String(value)]);
+  const { code } = await new Deno.Command(PYTHON, {
+    args: [script, ...flags],
+    stdout: "inherit",
+    stderr: "inherit",
+  })
+    .output();
+  if (code !== 0) console.log(`PyTorch: bench/model_torch.py exited with code ${code}`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -50,6 +129,8 @@ async function main(): Promise<void> {
       steps: { type: "string", default: "5" },
       threads: { type: "string", default: String(coreCount()) },
       lora: { type: "string" },
+      "no-spin": { type: "boolean", default: false },
+      "no-torch": { type: "boolean", default: false },
     },
   });
   const [batch, seq, steps, threads] = [values.batch, values.seq, values.steps, values.threads].map(Number);
@@ -71,22 +152,15 @@ async function main(): Promise<void> {
     klWeights: new Float32Array(tokens).fill(0.01),
   };
 
+  // PyTorch runs first: a child forked from this process once it holds the model would inherit its peak RSS
+  // (Linux keeps ru_maxrss across exec), inflating PyTorch's memory figure.
+  if (!values["no-torch"] && !lora) await runTorch({ batch, seq, steps, threads });
+  console.log(`(${loadLine()})`);
   const buildStart = performance.now();
-  const trainer = await TrainingSession.create(BENCH_CONFIG, { threads, lora });
+  const trainer = await TrainingSession.create(BENCH_CONFIG, { threads, lora, spinning: !values["no-spin"] });
   const buildMs = performance.now() - buildStart;
-  let peakRss = Deno.memoryUsage().rss;
-  await trainer.lossAndGrads(params, trainingBatch); // warm-up
-  peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
-  const times: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const start = performance.now();
-    await trainer.lossAndGrads(params, trainingBatch);
-    times.push(performance.now() - start);
-    peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
-  }
+  const figures = await measureSteps(steps, () => trainer.lossAndGrads(params, trainingBatch));
   await trainer.release();
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
   console.log(`model bench: onnxruntime-node training step (forward + backward), CPU, ${threads} threads`);
   console.log(
     `  config: llama ${
@@ -96,10 +170,13 @@ async function main(): Promise<void> {
   );
   console.log(`  graph build + session load: ${buildMs.toFixed(0)} ms`);
   console.log(
-    `  step time: median ${median.toFixed(1)} ms, min ${times[0].toFixed(1)} ms over ${steps} steps`,
+    `  step time: median ${figures.medianMs.toFixed(1)} ms, min ${
+      figures.minMs.toFixed(1)
+    } ms over ${steps} ` +
+      `steps; ${figures.cpuSecondsPerStep.toFixed(2)} CPU s per step`,
   );
-  console.log(`  training throughput: ${(tokens / (median / 1000)).toFixed(0)} tokens/s`);
-  console.log(`  peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`  training throughput: ${(tokens / (figures.medianMs / 1000)).toFixed(0)} tokens/s`);
+  console.log(`  peak RSS: ${(figures.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
 }
 
 if (import.meta.main) await main();

@@ -36,7 +36,7 @@ function runPipeline(
   runId: string,
   items: number,
   workMs: number,
-): Promise<Deno.ChildProcess> {
+): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   try {
     for (let pair = 0; pair < pairs; pair++) {
       const quietId = `quiet-${pair}`;
-      await (runPipeline(runsDir, quietId, items, workMs)).status;
+      await runPipeline(runsDir, quietId, items, workMs).status;
       baseline.push(runMillis(runsDir, quietId));
 
       const busyId = `watched-${pair}`;

@@ -10,9 +10,9 @@ import { createHash } from "node:crypto";
 import { stepKinds } from "../src/steps/mod.ts";
 import { StepPaths } from "../src/workflow/artifacts.ts";
 import { encodeRecords, StepRun } from "../src/workflow/context.ts";
-import { createRun, executeRun } from "../src/workflow/engine.ts";
+import { executeRun } from "../src/workflow/engine.ts";
 import { SilentReporter } from "../src/workflow/progress.ts";
-import { applyOverrides, parseWorkflow } from "../src/workflow/spec.ts";
+import { parseWorkflow } from "../src/workflow/spec.ts";
 import type { StepKind } from "../src/workflow/step.ts";
 import { RunStore } from "../src/workflow/store.ts";
 

@@ -1,17 +1,35 @@
 /**
  * Trusted runner for JavaScript and TypeScript samples: the entry module of a `deno run` with no
- * permissions at all. Each sample runs in a Web Worker of its own (a fresh realm, so nothing carries over
- * from one sample to the next), created from a data: URL holding {@link sampleWorkerMain}. The runner
- * enforces the per-sample timeout by terminating the worker; the host's hard timeout and memory limit
- * cover the whole process.
+ * permissions at all. Samples run in Web Workers created from a data: URL holding
+ * {@link sampleWorkerMain}; the host's hard timeout and memory limit cover the whole process.
+ *
+ * A worker costs about 15 ms of CPU to start, far more than a sample, so samples first run in a
+ * reusable worker: a deep-frozen realm that serves up to {@link SAMPLES_PER_REALM} samples (see
+ * js_sample_worker.ts for why one sample cannot change another's verdict there). Its `passed`, `failed`
+ * and `syntax_error` verdicts are final. Any other outcome (an error, a timeout, running out of memory or
+ * output, the worker dying) may have been caused by code an earlier sample left running, or by the frozen
+ * realm itself, so the runner discards that worker, tells the host, and re-runs the sample in a fresh
+ * single-use worker, whose verdict is final. A replacement reusable worker is started in the background
+ * while samples run, so its start-up cost overlaps with work.
  *
  * @module
  */
 import { type HostChannel, openHostChannel, truncate } from "./channel.ts";
-import { sampleWorkerMain, type WorkerStart } from "./js_sample_worker.ts";
-import { MAX_MESSAGE_CHARS, type SandboxRequest, type SandboxResponse, type SandboxStatus } from "./protocol.ts";
+import { sampleWorkerMain, type WorkerStart, type WorkerVerdict } from "./js_sample_worker.ts";
+import {
+  MAX_MESSAGE_CHARS,
+  type SandboxRequest,
+  type SandboxResponse,
+  type SandboxStatus,
+} from "./protocol.ts";
 
 const WORKER_URL = "data:text/javascript," + encodeURIComponent(`(${String(sampleWorkerMain)})();`);
+
+/** Samples one reusable worker serves before it is replaced (bounds the modules and memory it keeps). */
+export const SAMPLES_PER_REALM = 64;
+
+/** Verdicts of a reusable worker that stand without a re-run. */
+const FINAL_IN_SHARED_REALM: ReadonlySet<SandboxStatus> = new Set(["passed", "failed", "syntax_error"]);
 
 /** A data: URL holding `source` as a module of the given dialect. */
 export function moduleUrl(source: string, dialect: SandboxRequest["dialect"]): string {
@@ -25,51 +43,171 @@ export function testModuleSource(request: SandboxRequest, solutionUrl: string): 
   return `import { ${request.entryPoint} } from ${JSON.stringify(solutionUrl)};\n${request.test}${call}`;
 }
 
-/** The solution module: the solution text plus an export of the entry point. */
-export function solutionModuleSource(request: SandboxRequest): string {
-  return `${request.solution}\nexport { ${request.entryPoint} };\n`;
+/**
+ * The solution module: the solution text plus an export of the entry point. `tag` (random per run)
+ * makes the module's URL unique, so a realm that ran the same text before cannot hand back its cached,
+ * already-evaluated module, and no sample can guess the URL of another's module.
+ */
+export function solutionModuleSource(request: SandboxRequest, tag: string): string {
+  return `${request.solution}\nexport { ${request.entryPoint} };\n// sample ${tag}\n`;
 }
 
-function newNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+function randomHex(bytes: number): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(bytes)),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  )
+    .join("");
 }
 
-/** Runs one sample in a fresh worker and returns its verdict. */
-export function runInWorker(request: SandboxRequest, outputLimitBytes: number): Promise<SandboxResponse> {
-  const nonce = newNonce();
-  const solutionUrl = moduleUrl(solutionModuleSource(request), request.dialect);
-  const start: WorkerStart = {
-    nonce,
-    solutionUrl,
-    testUrl: moduleUrl(testModuleSource(request, solutionUrl), request.dialect),
-    outputLimitBytes,
-  };
-  const worker = new Worker(WORKER_URL, { type: "module" });
-  return new Promise<SandboxResponse>((resolve) => {
-    const finish = (status: SandboxStatus, message: string) => {
-      clearTimeout(timer);
-      worker.terminate();
-      resolve({ id: request.id, status, message: truncate(message, MAX_MESSAGE_CHARS) });
+/** A sample worker and its private port. */
+class SampleWorker {
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  readonly #nonce = randomHex(16);
+  #pending: ((response: Pick<SandboxResponse, "status" | "message">) => void) | undefined;
+  #dead = false;
+  /** Samples this worker has started. */
+  samplesRun = 0;
+
+  constructor(readonly reusable: boolean, outputLimitBytes: number) {
+    this.#worker = new Worker(WORKER_URL, { type: "module" });
+    const channel = new MessageChannel();
+    this.#port = channel.port1;
+    this.#port.onmessage = (event: MessageEvent) => {
+      const data = event.data as Partial<WorkerVerdict> | null;
+      if (data?.nonce === this.#nonce && typeof data.status === "string") {
+        this.#settle(data.status as SandboxStatus, String(data.message ?? ""));
+      }
     };
-    const timer = setTimeout(() => finish("timeout", `no verdict within ${request.timeoutMs} ms`), request.timeoutMs);
-    worker.onmessage = (event: MessageEvent) => {
-      const data = event.data as { nonce?: unknown; status?: SandboxStatus; message?: string };
-      if (data?.nonce === nonce && typeof data.status === "string") finish(data.status, String(data.message ?? ""));
-    };
-    worker.onerror = (event: ErrorEvent) => {
+    this.#worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      finish("error", `the sample's worker failed before a verdict: ${event.message}`);
+      this.#dead = true;
+      this.#settle("error", `the sample's worker failed before a verdict: ${event.message}`);
     };
-    worker.postMessage(start);
-  });
+    const start: WorkerStart = { nonce: this.#nonce, outputLimitBytes, reusable, port: channel.port2 };
+    this.#worker.postMessage(start, [channel.port2]);
+  }
+
+  /** False once the worker failed or was terminated. */
+  get usable(): boolean {
+    return !this.#dead;
+  }
+
+  /** Runs one sample; the worker is terminated on timeout. */
+  run(request: SandboxRequest): Promise<SandboxResponse> {
+    this.samplesRun++;
+    const solutionUrl = moduleUrl(solutionModuleSource(request, randomHex(16)), request.dialect);
+    const testUrl = moduleUrl(testModuleSource(request, solutionUrl), request.dialect);
+    return new Promise<SandboxResponse>((resolve) => {
+      const timer = setTimeout(() => {
+        this.terminate();
+        this.#settle("timeout", `no verdict within ${request.timeoutMs} ms`);
+      }, request.timeoutMs);
+      this.#pending = ({ status, message }) => {
+        clearTimeout(timer);
+        resolve({ id: request.id, status, message: truncate(message, MAX_MESSAGE_CHARS) });
+      };
+      this.#port.postMessage({ solutionUrl, testUrl });
+    });
+  }
+
+  /** Stops the worker. */
+  terminate(): void {
+    this.#dead = true;
+    this.#port.close();
+    this.#worker.terminate();
+  }
+
+  #settle(status: SandboxStatus, message: string): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.({ status, message });
+  }
+}
+
+/** Runs one sample in a fresh single-use worker and returns its verdict. */
+export async function runInFreshWorker(
+  request: SandboxRequest,
+  outputLimitBytes: number,
+): Promise<SandboxResponse> {
+  const worker = new SampleWorker(false, outputLimitBytes);
+  try {
+    return await worker.run(request);
+  } finally {
+    worker.terminate();
+  }
+}
+
+/** Serves samples from reusable workers, falling back to fresh ones as the module doc describes. */
+export class JsRunner {
+  #warm: SampleWorker | undefined;
+  #spare: SampleWorker | undefined;
+  /**
+   * True once a worker was terminated mid-run (a timeout): a worker stuck in a loop may keep spinning
+   * after terminate(), so the process should be given up after the current answer.
+   */
+  stuckWorker = false;
+
+  constructor(readonly outputLimitBytes: number) {}
+
+  /**
+   * Verifies one request. `onRetry` is called before a re-run in a fresh worker (the host then allows the
+   * sample a second timeout). `reusedRealm` in the answer says whether a realm that had run an earlier
+   * sample gave the verdict.
+   */
+  async verify(request: SandboxRequest, onRetry: () => void): Promise<SandboxResponse> {
+    const worker = this.#takeWorker();
+    const reusedRealm = worker.samplesRun > 0;
+    const response = await worker.run(request);
+    if (FINAL_IN_SHARED_REALM.has(response.status) && worker.usable) {
+      if (worker.samplesRun < SAMPLES_PER_REALM) this.#warm = worker;
+      else worker.terminate();
+      return { ...response, reusedRealm };
+    }
+    worker.terminate();
+    if (response.status === "timeout") this.stuckWorker = true;
+    this.#spare ??= new SampleWorker(true, this.outputLimitBytes);
+    onRetry();
+    return { ...(await runInFreshWorker(request, this.outputLimitBytes)), reusedRealm: false };
+  }
+
+  /** Stops every worker. */
+  close(): void {
+    this.#warm?.terminate();
+    this.#spare?.terminate();
+  }
+
+  #takeWorker(): SampleWorker {
+    // A worker can die between samples (code a sample left running threw): never hand one out.
+    if (this.#warm && !this.#warm.usable) this.#warm = undefined;
+    if (this.#spare && !this.#spare.usable) this.#spare = undefined;
+    const worker = this.#warm ?? this.#spare ?? new SampleWorker(true, this.outputLimitBytes);
+    if (worker === this.#warm) this.#warm = undefined;
+    else if (worker === this.#spare) this.#spare = undefined;
+    // Start the replacement now, so it boots while this worker serves its remaining samples.
+    if (!this.#spare && worker.samplesRun >= SAMPLES_PER_REALM / 2) {
+      this.#spare = new SampleWorker(true, this.outputLimitBytes);
+    }
+    return worker;
+  }
 }
 
 async function serve(channel: HostChannel): Promise<void> {
+  const runner = new JsRunner(channel.outputLimitBytes);
   channel.send({ ready: true });
   for await (const request of channel.requests()) {
-    channel.send(await runInWorker(request, channel.outputLimitBytes));
+    const response = await runner.verify(request, () => channel.send({ id: request.id, retrying: true }));
+    if (runner.stuckWorker || response.status === "timeout" || response.status === "out_of_memory") {
+      // A worker stuck in a loop may keep spinning after terminate(), and memory a bomb took is not
+      // reclaimed at once: give the process up instead.
+      channel.send({ ...response, recycled: true });
+      runner.close();
+      Deno.exit(0);
+    }
+    channel.send(response);
   }
+  runner.close();
 }
 
 if (import.meta.main) await serve(await openHostChannel());

@@ -1,42 +1,78 @@
 /**
- * The harness that runs inside the Web Worker created for one JavaScript/TypeScript sample.
+ * The harness that runs inside a Web Worker created for JavaScript/TypeScript samples.
  *
  * {@link sampleWorkerMain} is shipped to the worker as source text (`String(sampleWorkerMain)`), so it
- * must not refer to anything outside its own body. Before the sample loads it captures every global it
- * needs, removes `Deno`, `Worker` and `close` from the worker's global scope, freezes the shared
- * intrinsics (so the solution cannot re-define what the tests or the assertions call), installs a strict
- * `assert` (also returned by `require("assert")` for MultiPL-E tests) and a size-capped `console`. It then
- * imports the solution module, then the test module, and posts `{nonce, status, message}` with the
- * postMessage it captured: the nonce arrives in the first message, before any sample code exists.
+ * must not refer to anything outside its own body. The first message ({@link WorkerStart}) carries a
+ * private `MessagePort`; every sample ({@link WorkerSample}) arrives on that port and every verdict
+ * (`{nonce, status, message}`) leaves on it. The port is kept in a closure and never reachable from the
+ * global scope, so nothing a sample does can read a request or forge a verdict.
+ *
+ * Before the first sample it captures every global it needs, removes `Deno`, `Worker` and `close` from
+ * the worker's global scope, freezes the shared intrinsics (so the solution cannot re-define what the
+ * tests or the assertions call), installs a strict `assert` (also returned by `require("assert")` for
+ * MultiPL-E tests) and a size-capped `console`. For each sample it imports the solution module, then the
+ * test module, and sends the verdict.
+ *
+ * A `reusable` worker serves many samples. It additionally deep-freezes everything reachable from the
+ * global object, the global object included, so no sample can leave state behind that a later sample
+ * reads. Code a sample leaves running (a timer, a pending promise) can still run while a later sample
+ * runs, but with nothing shared left to write, all it can do is use time, memory or output, or throw:
+ * each of those turns into a verdict other than `passed`, `failed` or `syntax_error`, and the runner
+ * re-runs every such sample in a fresh single-use worker (see js_runner.ts).
  *
  * @module
  */
 
-/** Message the runner sends to start the sample. */
+/** First message to a worker. */
 export interface WorkerStart {
   /** Secret that marks the genuine verdict. */
   nonce: string;
+  /** Bytes of console output allowed per sample. */
+  outputLimitBytes: number;
+  /** True for a worker that serves many samples (deep-frozen realm); false for a single sample. */
+  reusable: boolean;
+  /** The private channel for samples and verdicts. */
+  port: MessagePort;
+}
+
+/** One sample, sent on the private port. */
+export interface WorkerSample {
   /** data: URL of the solution module. */
   solutionUrl: string;
   /** data: URL of the test module (it imports the solution). */
   testUrl: string;
-  /** Bytes of console output allowed. */
-  outputLimitBytes: number;
+}
+
+/** A verdict, sent on the private port. */
+export interface WorkerVerdict {
+  /** The secret from {@link WorkerStart}. */
+  nonce: string;
+  /** A {@link SandboxStatus} value. */
+  status: string;
+  /** Why, truncated. */
+  message: string;
 }
 
 /** Entry point of the sample worker (runs as `(${sampleWorkerMain})()` inside the worker). */
 export function sampleWorkerMain(): void {
   const scope = globalThis as unknown as Record<string, unknown>;
-  const post = (globalThis as unknown as { postMessage(message: unknown): void }).postMessage.bind(globalThis);
-  const { freeze, getPrototypeOf, keys, defineProperty, prototype: objectPrototype } = Object;
+  const {
+    freeze,
+    getPrototypeOf,
+    keys,
+    defineProperty,
+    getOwnPropertyDescriptor,
+    prototype: objectPrototype,
+  } = Object;
+  const ownKeys = Reflect.ownKeys;
   const isArray = Array.isArray;
   const toText = String;
   const stringify = JSON.stringify;
   const errorPrototype = Error.prototype;
-  let assertionsRun = 0;
-  let outputBytes = 0;
-  let verdictSent = false;
+  /** What the harness tracks about the sample now running; replaced for every sample. */
+  let current = { assertionsRun: 0, outputBytes: 0, verdictSent: false };
   let nonce = "";
+  let port: MessagePort | undefined;
 
   class AssertionError extends Error {
     override name = "AssertionError";
@@ -44,9 +80,13 @@ export function sampleWorkerMain(): void {
   freeze(AssertionError.prototype);
 
   function send(status: string, message: string): void {
-    if (verdictSent) return;
-    verdictSent = true;
-    post({ nonce, status, message: message.length > 500 ? message.slice(0, 485) + " ...[truncated]" : message });
+    if (current.verdictSent) return;
+    current.verdictSent = true;
+    port?.postMessage({
+      nonce,
+      status,
+      message: message.length > 500 ? message.slice(0, 485) + " ...[truncated]" : message,
+    });
   }
 
   function show(value: unknown): string {
@@ -60,7 +100,9 @@ export function sampleWorkerMain(): void {
 
   function sameData(actual: unknown, expected: unknown, depth: number): boolean {
     if (actual === expected) return true;
-    if (typeof actual === "number" && typeof expected === "number") return actual !== actual && expected !== expected;
+    if (typeof actual === "number" && typeof expected === "number") {
+      return actual !== actual && expected !== expected;
+    }
     if (typeof actual !== "object" || typeof expected !== "object" || actual === null || expected === null) {
       return false;
     }
@@ -77,13 +119,15 @@ export function sampleWorkerMain(): void {
     const actualRecord = actual as Record<string, unknown>;
     const expectedRecord = expected as Record<string, unknown>;
     for (const key of expectedKeys) {
-      if (!(key in actualRecord) || !sameData(actualRecord[key], expectedRecord[key], depth + 1)) return false;
+      if (!(key in actualRecord) || !sameData(actualRecord[key], expectedRecord[key], depth + 1)) {
+        return false;
+      }
     }
     return true;
   }
 
   function check(ok: boolean, message: unknown, fallback: () => string): void {
-    assertionsRun++;
+    current.assertionsRun++;
     if (!ok) throw new AssertionError(message === undefined ? fallback() : toText(message));
   }
 
@@ -92,7 +136,11 @@ export function sampleWorkerMain(): void {
   const notEqual = (actual: unknown, expected: unknown, message?: unknown) =>
     check(!sameData(actual, expected, 0), message, () => `expected a value other than ${show(expected)}`);
   const ok = (value: unknown, message?: unknown) =>
-    check(value === true || (value !== false && !!value), message, () => `expected a truthy value, got ${show(value)}`);
+    check(
+      value === true || (value !== false && !!value),
+      message,
+      () => `expected a truthy value, got ${show(value)}`,
+    );
   const assert = Object.assign((value: unknown, message?: unknown) => ok(value, message), {
     ok,
     equal,
@@ -107,38 +155,71 @@ export function sampleWorkerMain(): void {
   });
   freeze(assert);
   const require = (name: unknown) => {
-    if (name === "assert" || name === "node:assert" || name === "assert/strict" || name === "node:assert/strict") {
+    if (
+      name === "assert" || name === "node:assert" || name === "assert/strict" || name === "node:assert/strict"
+    ) {
       return assert;
     }
     throw new Error(`sandbox: require(${show(name)}) is not available`);
   };
 
   function capture(...args: unknown[]): void {
-    for (const arg of args) outputBytes += (typeof arg === "string" ? arg : show(arg)).length + 1;
-    if (outputBytes > outputLimit) {
+    for (const arg of args) current.outputBytes += (typeof arg === "string" ? arg : show(arg)).length + 1;
+    if (current.outputBytes > outputLimit) {
       send("output_limit", `the sample printed more than ${outputLimit} bytes`);
       throw new Error("sandbox: output limit exceeded");
     }
   }
   let outputLimit = 0;
   const quietConsole = freeze({
-    log: capture, info: capture, warn: capture, error: capture, debug: capture, trace: capture, dir: capture,
-    table: capture, assert: (_: unknown, ...rest: unknown[]) => capture(...rest),
+    log: capture,
+    info: capture,
+    warn: capture,
+    error: capture,
+    debug: capture,
+    trace: capture,
+    dir: capture,
+    table: capture,
+    assert: (_: unknown, ...rest: unknown[]) => capture(...rest),
   });
 
   function lockDown(): void {
-    for (const name of ["Deno", "Worker", "close", "fetch", "WebSocket", "navigator", "caches", "localStorage"]) {
+    for (
+      const name of ["Deno", "Worker", "close", "fetch", "WebSocket", "navigator", "caches", "localStorage"]
+    ) {
       try {
         delete scope[name];
       } catch { /* a non-configurable global stays: it is harmless without permissions */ }
     }
-    for (const [name, value] of [["require", require], ["assert", assert], ["console", quietConsole]] as const) {
+    for (
+      const [name, value] of [["require", require], ["assert", assert], ["console", quietConsole]] as const
+    ) {
       defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
     }
     const intrinsics: unknown[] = [
-      objectPrototype, Array.prototype, Function.prototype, String.prototype, Number.prototype,
-      Boolean.prototype, Symbol.prototype, BigInt.prototype, Map.prototype, Set.prototype, RegExp.prototype,
-      Promise.prototype, errorPrototype, Math, JSON, Reflect, Object, Array, String, Number, Map, Set, Symbol,
+      objectPrototype,
+      Array.prototype,
+      Function.prototype,
+      String.prototype,
+      Number.prototype,
+      Boolean.prototype,
+      Symbol.prototype,
+      BigInt.prototype,
+      Map.prototype,
+      Set.prototype,
+      RegExp.prototype,
+      Promise.prototype,
+      errorPrototype,
+      Math,
+      JSON,
+      Reflect,
+      Object,
+      Array,
+      String,
+      Number,
+      Map,
+      Set,
+      Symbol,
     ];
     for (const intrinsic of intrinsics) freeze(intrinsic);
   }
@@ -146,7 +227,8 @@ export function sampleWorkerMain(): void {
   function describe(thrown: unknown): string {
     if (thrown instanceof Error) {
       try {
-        return `${toText(thrown.name)}: ${toText(thrown.message)}`;
+        const text = `${toText(thrown.name)}: ${toText(thrown.message)}`;
+        return text.replace(/data:(?:application|text)\/[a-z]+,\S*/g, "<module>");
       } catch {
         return "an Error whose name or message could not be read";
       }
@@ -156,24 +238,44 @@ export function sampleWorkerMain(): void {
 
   function statusOf(thrown: unknown, phase: "solution" | "test"): string {
     if (thrown instanceof AssertionError) return "failed";
-    if (thrown instanceof RangeError && /allocation failed|out of memory|Unable to grow/i.test(thrown.message)) {
+    if (
+      thrown instanceof RangeError && /allocation failed|out of memory|Unable to grow/i.test(thrown.message)
+    ) {
       return "out_of_memory";
     }
-    if (thrown instanceof SyntaxError && /could not be parsed|Unexpected|Expected/.test(thrown.message)) {
-      return phase === "solution" || /could not be parsed/.test(thrown.message) ? "syntax_error" : "error";
-    }
-    return "error";
+    const parseFailure = thrown instanceof SyntaxError ||
+      (thrown instanceof TypeError &&
+        /^(SyntaxError|The module's source code could not be parsed)/.test(thrown.message));
+    return parseFailure && phase === "solution" ? "syntax_error" : "error";
   }
 
-  async function start(message: WorkerStart): Promise<void> {
-    nonce = message.nonce;
-    outputLimit = message.outputLimitBytes;
-    lockDown();
+  /** Freezes every object reachable from `root` (own properties, accessors and prototypes). */
+  function deepFreeze(root: unknown): void {
+    const seen = new WeakSet<object>();
+    const pending: unknown[] = [root];
+    while (pending.length > 0) {
+      const value = pending.pop();
+      if ((typeof value !== "object" && typeof value !== "function") || value === null) continue;
+      if (seen.has(value)) continue;
+      seen.add(value);
+      try {
+        freeze(value);
+      } catch { /* a typed array with elements cannot be frozen; none is shared */ }
+      pending.push(getPrototypeOf(value));
+      for (const key of ownKeys(value)) {
+        const descriptor = getOwnPropertyDescriptor(value, key);
+        if (descriptor) pending.push(descriptor.value, descriptor.get, descriptor.set);
+      }
+    }
+  }
+
+  async function runSample(sample: WorkerSample): Promise<void> {
+    current = { assertionsRun: 0, outputBytes: 0, verdictSent: false };
     let phase: "solution" | "test" = "solution";
     try {
-      await import(message.solutionUrl);
+      await import(sample.solutionUrl);
       phase = "test";
-      await import(message.testUrl);
+      await import(sample.testUrl);
     } catch (thrown) {
       try {
         send(statusOf(thrown, phase), describe(thrown));
@@ -182,8 +284,28 @@ export function sampleWorkerMain(): void {
       }
       return;
     }
-    if (assertionsRun === 0) send("failed", "no assertion ran: the tests did not execute");
+    if (current.assertionsRun === 0) send("failed", "no assertion ran: the tests did not execute");
     else send("passed", "");
+  }
+
+  function start(message: WorkerStart): void {
+    nonce = message.nonce;
+    outputLimit = message.outputLimitBytes;
+    const channel = message.port;
+    port = channel;
+    lockDown();
+    if (message.reusable) {
+      // Deno's queueMicrotask replaces itself on first use, and Deno's own message ports use it: let it
+      // settle before the global object is frozen. (Lazy getters stay getters; one that tries to redefine
+      // itself later throws, which gives an `error` and so a re-run in a fresh worker.)
+      queueMicrotask(() => {});
+      deepFreeze(globalThis);
+    }
+    // Samples run one at a time: the runner sends the next only after this one's verdict.
+    channel.onmessage = (event: MessageEvent<WorkerSample>) => {
+      if (!message.reusable) channel.onmessage = null;
+      runSample(event.data);
+    };
   }
 
   scope.onmessage = (event: MessageEvent<WorkerStart>) => {

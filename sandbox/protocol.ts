@@ -60,6 +60,19 @@ export interface SandboxResponse {
   message: string;
   /** True when the runner discarded its interpreter after this sample (state touched, fault, ...). */
   recycled?: boolean;
+  /** JS/TS: true when the verdict came from a realm that had already run an earlier sample. */
+  reusedRealm?: boolean;
+}
+
+/**
+ * Sent (JS/TS runner) when the runner discards a first attempt at a request and runs it again from
+ * scratch; the host then allows the request one more timeout.
+ */
+export interface SandboxRetryNotice {
+  /** The request's id. */
+  id: number;
+  /** Always true. */
+  retrying: true;
 }
 
 /** Sent once, after the runner finished loading, so the host can tell start-up time from sample time. */

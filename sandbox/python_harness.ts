@@ -4,7 +4,7 @@
  * `install()` runs once per interpreter and returns two functions that close over everything they use:
  *
  * - `run_sample(solution, prelude, test, entry_point, test_function)` compiles and runs the solution
- *   in a fresh namespace, runs `prelude + test` in a second fresh namespace (so the solution cannot replace
+ *   in a fresh namespace, runs the prompt and then the test in a second fresh namespace (so the solution cannot replace
  *   `check`, `abs` or prompt helpers the test calls), then calls `check(guard(candidate))`. It returns
  *   `(status, message)`. The guard lets only built-in data (int, float, str, list, dict, ...) out of the
  *   candidate, so an object whose `__eq__` always answers True cannot satisfy an assertion.
@@ -176,12 +176,21 @@ def install():
             return ("out_of_memory", exception_text(error))
         return ("error", exception_text(error) + failing_test_line(error, test_source))
 
+    def compile_prelude(prelude):
+        # The prompt ends in a bare signature when it has no docstring: give it a body, or drop it.
+        for candidate_source in (prelude, prelude + "\n    pass\n"):
+            try:
+                return compile(candidate_source, "<prompt>", "exec")
+            except SyntaxError:
+                pass
+        return compile("", "<prompt>", "exec")
+
     def run_sample(solution, prelude, test, entry_point, test_function,
                    _compile=compile, _exec=exec, _builtins=baseline_builtins, _dict=dict):
-        test_source = prelude + "\n" + test
         try:
             solution_code = _compile(solution, "<solution>", "exec")
-            test_code = _compile(test_source, "<test>", "exec")
+            prelude_code = compile_prelude(prelude)
+            test_code = _compile(test, "<test>", "exec")
         except BaseException as error:
             detail = error.msg if type(getattr(error, "msg", None)) is str else ""
             where = " (line " + str(error.lineno) + ")" if type(getattr(error, "lineno", None)) is int else ""
@@ -190,13 +199,16 @@ def install():
         test_namespace = {"__name__": "__main__", "__builtins__": _dict(_builtins)}
         try:
             _exec(solution_code, solution_namespace)
+            if entry_point not in solution_namespace:
+                return ("error", "NameError: the solution does not define " + entry_point)
+            candidate = guard(solution_namespace[entry_point])
+            _exec(prelude_code, test_namespace)
+            test_namespace[entry_point] = candidate
             _exec(test_code, test_namespace)
             if test_function:
-                if entry_point not in solution_namespace:
-                    return ("error", "NameError: the solution does not define " + entry_point)
-                test_namespace[test_function](guard(solution_namespace[entry_point]))
+                test_namespace[test_function](candidate)
         except BaseException as error:
-            return classify(error, test_source)
+            return classify(error, test)
         return ("passed", "")
 
     return run_sample, after_sample

@@ -11,6 +11,7 @@ import {
   runCommand,
   setServeHook,
   statusCommand,
+  stepsCommand,
   validateCommand,
 } from "./workflow/commands.ts";
 
@@ -34,9 +35,26 @@ const commands: Record<string, { run: Command; help: string }> = {
   list: { run: listCommand, help: "list [--json]" },
   validate: { run: validateCommand, help: "validate FILE [--set k=v ...]" },
   logs: { run: logsCommand, help: "logs RUN_ID [--step STEP]" },
+  steps: { run: stepsCommand, help: "steps [--json]: the step kinds, their parameters and outputs" },
   serve: {
     run: lazy(() => import("./server/cli.ts")),
     help: "serve [--host 127.0.0.1] [--port 8787] [--runs-dir DIR] [--token T]",
+  },
+  model: {
+    run: lazy(() => import("./model/cli.ts")),
+    help: "model init --config FILE --out DIR | model export-onnx DIR |\n" +
+      "           model score --model DIR --in FILE --out FILE [--grads FILE]",
+  },
+  generate: {
+    run: lazy(() => import("./inference/cli.ts")),
+    help:
+      "generate --model DIR --prompts FILE --out FILE [--max-new-tokens N] [--temperature T] [--top-p P]\n" +
+      "           [--top-k K] [--n N] [--batch-size B] [--seed S] [--provider cpu|cuda|webgpu]",
+  },
+  "verify-code": {
+    run: lazy(() => import("./verify/code/cli.ts")),
+    help: "verify-code --problems FILE --samples FILE --out FILE [--language python|typescript]\n" +
+      "           [--timeout S] [--concurrency N]",
   },
   "verify-math": {
     run: lazy(() => import("./verify/math/cli.ts")),

@@ -98,6 +98,9 @@ export interface CodeTraceOptions {
   fixShare: number;
 }
 
+/** The toy-code trace mix: half the first bodies wrong, 40% of those fixed. */
+export const DEFAULT_CODE_TRACE_OPTIONS: CodeTraceOptions = { wrongFirstShare: 0.5, fixShare: 0.4 };
+
 /** A two-attempt trace: a first body (maybe wrong) and a second that fixes it or copies it. */
 export function codeTraceFor(
   random: Uniform,

@@ -16,11 +16,19 @@ import {
   DEFAULT_TRACE_OPTIONS,
   drawProblem,
   type MathRecord,
+  type MathTaskOptions,
   type SftRecord,
   traceFor,
+  type TraceOptions,
   type Uniform,
 } from "./math_task.ts";
-import { type CodeRecord, codeTraceFor, DEFAULT_CODE_OPTIONS, drawCodeProblem } from "./code_task.ts";
+import {
+  type CodeRecord,
+  codeTraceFor,
+  DEFAULT_CODE_OPTIONS,
+  DEFAULT_CODE_TRACE_OPTIONS,
+  drawCodeProblem,
+} from "./code_task.ts";
 
 /** The seed of the committed files. */
 export const TOY_SEED = 20240917;
@@ -73,12 +81,26 @@ function pad(index: number): string {
   return String(index).padStart(4, "0");
 }
 
+/** Difficulty and trace mix of toy-math (the knobs of {@linkcode generateToyMath}). */
+export interface ToyMathKnobs {
+  task: MathTaskOptions;
+  traces: TraceOptions;
+}
+
+/** The committed toy-math knobs. */
+export const DEFAULT_MATH_KNOBS: ToyMathKnobs = { task: DEFAULT_MATH_OPTIONS, traces: DEFAULT_TRACE_OPTIONS };
+
 /** The toy-math files for a seed. */
-export function generateToyMath(seed = TOY_SEED, sizes = MATH_SIZES): DatasetFiles {
+export function generateToyMath(
+  seed = TOY_SEED,
+  sizes = MATH_SIZES,
+  knobs = DEFAULT_MATH_KNOBS,
+): DatasetFiles {
   const random: Uniform = createRng(seed).uniform;
   const seen = new Set<string>();
+  const draw = (id: string) => drawProblem(random, id, knobs.task);
   const split = (name: string, count: number) =>
-    drawDistinct(count, seen, (i) => drawProblem(random, `toy-math/${name}/${pad(i)}`), (r) => r.problem);
+    drawDistinct(count, seen, (i) => draw(`toy-math/${name}/${pad(i)}`), (r) => r.problem);
   const test = split("test", sizes.test);
   const train = split("train", sizes.train);
   const sftProblems = split("sft", sizes.sftSolutions);
@@ -90,15 +112,15 @@ export function generateToyMath(seed = TOY_SEED, sizes = MATH_SIZES): DatasetFil
       completion: r.solution,
     })),
     ...sftProblems.slice(0, sizes.sftTraces).map((r, i) =>
-      traceFor(random, r, `toy-math/sft/trace/${pad(i)}`)
+      traceFor(random, r, `toy-math/sft/trace/${pad(i)}`, knobs.traces)
     ),
   ];
   const meta = {
     task: "toy-math",
     seed,
     generator: "datasets/toy/generate.ts",
-    options: DEFAULT_MATH_OPTIONS,
-    traces: DEFAULT_TRACE_OPTIONS,
+    options: knobs.task,
+    traces: knobs.traces,
     sizes,
     fields: {
       "train.jsonl, test.jsonl": "id, problem, solution (worked, ending in \\boxed{answer}), answer (gold)",
@@ -123,7 +145,7 @@ export function generateToyCode(seed = TOY_SEED + 1, sizes = CODE_SIZES): Datase
   const test = split("test", sizes.test);
   const train = split("train", sizes.train);
   const sftProblems = split("sft", sizes.sftSolutions);
-  const traceOptions = DEFAULT_TRACE_OPTIONS;
+  const traceOptions = DEFAULT_CODE_TRACE_OPTIONS;
   const sft: SftRecord[] = [
     ...sftProblems.map((r: CodeRecord, i) => ({
       id: `toy-code/sft/solution/${pad(i)}`,

@@ -1,11 +1,17 @@
 /**
  * toy-math: multi-step integer arithmetic in the MATH layout, for a tiny character-level model.
  *
- * A problem is "Compute 37+48-19." and its worked solution does one operation per step and ends with the
- * answer in \boxed{}, which the math checker reads: "37+48=85, 85-19=66. \boxed{66}".
+ * A problem is "Compute 9+6+2-3." and its worked solution does one operation per step, every intermediate
+ * result written out, and ends with the answer in \boxed{}, which the math checker reads:
+ * "9+6=15, 15+2=17, 17-3=14. \boxed{14}".
  *
- * Why a tiny model can self-correct here: its mistakes are local (one step's carry or borrow, typically off by
- * 1 or 10) and every intermediate result is written out, so a second attempt can redo the steps against the
+ * Why single-digit operands: a 64-wide, 2-layer character-level model writes digits left to right, and a step
+ * such as "15+2=17" needs only the ones digits and one carry, which it learns in a few hundred SFT updates on
+ * two CPU cores; with two-digit operands ("88+68=156") it stayed below 5% (see workflows/README.md). Three
+ * such steps put its first-attempt accuracy in the 30-60% range the default workflow needs for a reward signal.
+ *
+ * Why a tiny model can self-correct here: its mistakes are local (one step off by one, carried into the later
+ * steps) and every intermediate result is written out, so a second attempt can redo the steps against the
  * visible first attempt. The SFT corpus teaches the two-attempt format with traces whose first attempt is a
  * solution with an injected step error (propagated through the later steps, as a real slip would be) and
  * whose second attempt either rewrites the correct solution or, like a base model that does not know how to
@@ -27,8 +33,8 @@ export interface MathTaskOptions {
   operations: number;
 }
 
-/** The default difficulty: three two-digit operands, two operations. */
-export const DEFAULT_MATH_OPTIONS: MathTaskOptions = { minOperand: 10, maxOperand: 99, operations: 2 };
+/** The default difficulty: four single-digit operands, three operations. */
+export const DEFAULT_MATH_OPTIONS: MathTaskOptions = { minOperand: 1, maxOperand: 9, operations: 3 };
 
 /** One operation of a problem. */
 interface Step {
@@ -121,7 +127,7 @@ export function drawProblem(random: Uniform, id: string, options = DEFAULT_MATH_
   };
 }
 
-/** Typical slips of mental arithmetic: a wrong carry or borrow (10) or a wrong last digit (1). */
+/** Typical slips: a wrong last digit (1, the toy model's usual error) or a wrong carry or borrow (10). */
 const SLIPS = [-10, -1, 1, 10];
 
 /** A first attempt with one slip, chosen so that no written number is negative. */
@@ -145,8 +151,12 @@ export interface TraceOptions {
   fixShare: number;
 }
 
-/** Default trace mix: half the first attempts wrong, 40% of those fixed. */
-export const DEFAULT_TRACE_OPTIONS: TraceOptions = { wrongFirstShare: 0.5, fixShare: 0.4 };
+/**
+ * Default trace mix: half the first attempts wrong, half of those fixed. With it the base model corrects a few
+ * of its own wrong first attempts and breaks more of its right ones (as the paper's base model does), so it has
+ * seen the correction behaviour and Stage I / II have both kinds of transition to learn from.
+ */
+export const DEFAULT_TRACE_OPTIONS: TraceOptions = { wrongFirstShare: 0.5, fixShare: 0.5 };
 
 /** A two-attempt trace for a problem: a first attempt (maybe wrong) and a second that fixes it or copies it. */
 export function traceFor(

@@ -174,6 +174,8 @@ export class Generator {
       const running = active.filter((s) => !s.finish);
       const joining = admitted.filter((s) => !s.finish);
       const changed = running.length !== active.length || joining.length > 0;
+      // finished sequences let go of their cache rows, so old caches can be freed
+      for (const s of [...active, ...admitted]) if (s.finish) s.cacheRow = undefined;
       active = [...running, ...joining];
       if (active.length === 0) continue;
       if (useCache && changed) cache = await this.#reassemble(active);

@@ -62,7 +62,7 @@ async function initCommand(args: string[]): Promise<void> {
   const dtype = dtypeFlag(flags.dtype);
   const config = await asInputError(() => readModelConfig(configPath));
   const corpus = flags.corpus ? await asInputError(() => Deno.readTextFile(flags.corpus!)) : undefined;
-  const checkpoint = asInputErrorSync(() => initCheckpoint(config, { seed, corpus }));
+  const checkpoint = asInputErrorSync(() => initCheckpoint(config, { seed, corpus }), configPath);
   await saveCheckpoint(out, checkpoint, { dtype });
   console.log(`model init: wrote ${out} (${config.model_type}, seed ${seed}, ${dtype} weights)`);
 }
@@ -191,10 +191,10 @@ async function asInputError<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-function asInputErrorSync<T>(load: () => T): T {
+function asInputErrorSync<T>(load: () => T, source?: string): T {
   try {
     return load();
   } catch (error) {
-    throw new InputError((error as Error).message);
+    throw new InputError(source ? `${source}: ${(error as Error).message}` : (error as Error).message);
   }
 }

@@ -26,7 +26,7 @@ export function initCheckpoint(config: LlamaConfig, options: InitOptions): Check
   const tokenizer = new TextTokenizer(files.tokenizer, files.tokenizerConfig);
   if (tokenizer.vocabSize > config.vocab_size) {
     throw new Error(
-      `config: vocab_size ${config.vocab_size} is smaller than the toy tokenizer's ${tokenizer.vocabSize} tokens; raise it`,
+      `field "vocab_size": ${config.vocab_size} is below the toy tokenizer's ${tokenizer.vocabSize} tokens; raise it`,
     );
   }
   const specialIds = {

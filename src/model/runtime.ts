@@ -17,6 +17,11 @@ export interface SessionOptions {
   threads?: number;
   /** Graph optimization level (default "all"). */
   optimization?: "disabled" | "basic" | "extended" | "all";
+  /**
+   * Whether idle intra-op threads spin-wait for work (default true, onnxruntime's default). Spinning is fastest
+   * on an idle machine; on one shared with other busy processes, `false` gives their cores back.
+   */
+  spinning?: boolean;
 }
 
 /** A loaded model: a thin wrapper around an onnxruntime-node InferenceSession. */
@@ -45,7 +50,15 @@ export async function createSession(
     intraOpNumThreads: options.threads ?? coreCount(),
     interOpNumThreads: 1,
     graphOptimizationLevel: options.optimization ?? "all",
+    executionMode: "sequential",
+    enableCpuMemArena: true,
+    enableMemPattern: true,
   };
+  if (options.spinning === false) {
+    sessionOptions.extra = {
+      session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } },
+    };
+  }
   try {
     return typeof model === "string"
       ? await ort.InferenceSession.create(model, sessionOptions)

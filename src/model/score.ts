@@ -1,13 +1,12 @@
 /**
  * Scores token sequences with a model: the log-probability of every token given the ones before it, and
  * optionally the gradient of the sum of masked log-probabilities with respect to every parameter. Runs the
- * scoring and training graphs of `llama/graphs.ts` in batches, right-padded.
+ * scoring or training sessions of `llama/sessions.ts` on right-padded batches.
  *
  * @module
  */
-import { type LlamaConfig, parameterShapes } from "./config.ts";
-import { buildScoringModel, buildTrainingModel } from "./llama/graphs.ts";
-import { createSession, float32Tensor, int64Tensor, type OrtTensor, type Session } from "./runtime.ts";
+import type { LlamaConfig } from "./config.ts";
+import { ScoringSession, type TrainingBatch, TrainingSession } from "./llama/sessions.ts";
 
 /** One sequence to score: its tokens and which of them count towards the gradient (1) or not (0). */
 export interface ScoredSequence {
@@ -38,88 +37,102 @@ export async function scoreSequences(
   options: ScoreOptions = {},
 ): Promise<ScoreResult> {
   const batchSize = options.batchSize ?? 8;
-  const training = options.gradients ? buildTrainingModel(config) : null;
-  const session = await createSession(training ? training.onnx : buildScoringModel(config));
-  const feeds = parameterFeeds(config, weights, training?.shapes);
-  const logprobs: (number | null)[][] = [];
-  const gradients = training
-    ? new Map(training.trainableParameters.map((n) => [n, zerosLike(weights, n)]))
-    : null;
+  const batches: ScoredSequence[][] = [];
   for (let start = 0; start < sequences.length; start += batchSize) {
-    const batch = sequences.slice(start, start + batchSize);
-    const outputs = await runBatch(session, feeds, batch, training !== null);
-    logprobs.push(...unpadLogprobs(outputs.logprobs, batch));
-    if (gradients) {
-      for (const [name, sum] of gradients) addInto(sum, outputs[`grad.${name}`].data as Float32Array);
-    }
+    batches.push(sequences.slice(start, start + batchSize));
   }
-  return gradients ? { logprobs, gradients } : { logprobs };
+  return options.gradients
+    ? await scoreWithGradients(config, weights, batches)
+    : await scoreOnly(config, weights, batches);
 }
 
-function parameterFeeds(
+async function scoreOnly(
   config: LlamaConfig,
   weights: Map<string, Float32Array>,
-  shapes?: Map<string, number[]>,
-): Record<string, OrtTensor> {
-  const feeds: Record<string, OrtTensor> = {};
-  for (const [name, shape] of shapes ?? parameterShapes(config)) {
-    const data = weights.get(name);
-    if (!data) throw new Error(`score: the weights lack tensor "${name}"`);
-    feeds[name] = float32Tensor(data, shape);
+  batches: ScoredSequence[][],
+): Promise<ScoreResult> {
+  const session = await ScoringSession.create(config);
+  const logprobs: (number | null)[][] = [];
+  try {
+    for (const sequences of batches) {
+      const batch = padBatch(sequences);
+      logprobs.push(...unpadLogprobs((await session.score(weights, batch)).logprobs, batch.seq, sequences));
+    }
+  } finally {
+    await session.release();
   }
-  return feeds;
+  return { logprobs };
 }
 
-async function runBatch(
-  session: Session,
-  parameters: Record<string, OrtTensor>,
-  batch: ScoredSequence[],
-  withGradients: boolean,
-): Promise<Record<string, OrtTensor>> {
-  const rows = batch.length;
-  const width = Math.max(...batch.map((s) => s.inputIds.length));
-  const ids = new Array<number>(rows * width).fill(0);
-  const mask = new Array<number>(rows * width).fill(0);
-  const targets = new Array<number>(rows * width).fill(0);
-  const tokenWeights = new Float32Array(rows * width);
-  batch.forEach((sequence, row) => {
-    const { inputIds, lossMask } = sequence;
-    for (let t = 0; t < inputIds.length; t++) {
-      ids[row * width + t] = inputIds[t];
-      mask[row * width + t] = 1;
-      if (t + 1 < inputIds.length) {
-        targets[row * width + t] = inputIds[t + 1];
-        // The training graph's loss is sum(-token_weights * logp): weights of -mask make it the masked logprob sum.
-        tokenWeights[row * width + t] = -lossMask[t + 1];
+async function scoreWithGradients(
+  config: LlamaConfig,
+  weights: Map<string, Float32Array>,
+  batches: ScoredSequence[][],
+): Promise<ScoreResult> {
+  const session = await TrainingSession.create(config);
+  const logprobs: (number | null)[][] = [];
+  const gradients = new Map<string, Float32Array>();
+  try {
+    for (const sequences of batches) {
+      const batch = padBatch(sequences);
+      const result = await session.lossAndGrads(weights, batch);
+      logprobs.push(...unpadLogprobs(result.logprobs, batch.seq, sequences));
+      for (const [name, grad] of result.grads) {
+        const sum = gradients.get(name);
+        if (sum) addInto(sum, grad);
+        else gradients.set(name, Float32Array.from(grad));
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return { logprobs, gradients };
+}
+
+/**
+ * Right-pads sequences into one batch. Position t scores token t + 1; the training loss is
+ * sum(-token_weights * logp), so token weights of -loss_mask[t + 1] make it the masked log-probability sum.
+ */
+function padBatch(sequences: ScoredSequence[]): TrainingBatch {
+  const rows = sequences.length;
+  const seq = Math.max(...sequences.map((s) => s.inputIds.length));
+  const inputIds = new Array<number>(rows * seq).fill(0);
+  const attentionMask = new Array<number>(rows * seq).fill(0);
+  const targets = new Array<number>(rows * seq).fill(0);
+  const tokenWeights = new Float32Array(rows * seq);
+  sequences.forEach((sequence, row) => {
+    for (let t = 0; t < sequence.inputIds.length; t++) {
+      const at = row * seq + t;
+      inputIds[at] = sequence.inputIds[t];
+      attentionMask[at] = 1;
+      if (t + 1 < sequence.inputIds.length) {
+        targets[at] = sequence.inputIds[t + 1];
+        tokenWeights[at] = -sequence.lossMask[t + 1];
       }
     }
   });
-  const dims = [rows, width];
-  const feeds: Record<string, OrtTensor> = {
-    ...parameters,
-    input_ids: int64Tensor(ids, dims),
-    attention_mask: int64Tensor(mask, dims),
-    targets: int64Tensor(targets, dims),
+  const zeros = new Float32Array(rows * seq);
+  return {
+    batch: rows,
+    seq,
+    inputIds,
+    attentionMask,
+    targets,
+    tokenWeights,
+    refLogprobs: zeros,
+    klWeights: zeros,
   };
-  if (withGradients) {
-    feeds.token_weights = float32Tensor(tokenWeights, dims);
-    feeds.ref_logprobs = float32Tensor(new Float32Array(rows * width), dims);
-    feeds.kl_weights = float32Tensor(new Float32Array(rows * width), dims);
-  }
-  return await session.run(feeds);
 }
 
-function unpadLogprobs(tensor: OrtTensor, batch: ScoredSequence[]): (number | null)[][] {
-  const values = tensor.data as Float32Array;
-  const width = tensor.dims[1];
-  return batch.map((sequence, row) => {
-    const predicted = Array.from(values.subarray(row * width, row * width + sequence.inputIds.length - 1));
-    return [null, ...predicted];
-  });
-}
-
-function zerosLike(weights: Map<string, Float32Array>, name: string): Float32Array {
-  return new Float32Array(weights.get(name)?.length ?? 0);
+function unpadLogprobs(
+  values: Float32Array,
+  width: number,
+  sequences: ScoredSequence[],
+): (number | null)[][] {
+  return sequences.map((sequence, row) => [
+    null,
+    ...values.subarray(row * width, row * width + sequence.inputIds.length - 1),
+  ]);
 }
 
 function addInto(sum: Float32Array, values: Float32Array): void {

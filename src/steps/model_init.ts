@@ -24,14 +24,20 @@ export const modelInit = defineStep({
     corpus: ArtifactRef.optional(),
     seed: z.number().int().default(0),
   }),
-  outputs: { model: { kind: "dir", description: "config.json, model.safetensors, tokenizer, onnx/model.onnx" } },
+  outputs: {
+    model: { kind: "dir", description: "config.json, model.safetensors, tokenizer, onnx/model.onnx" },
+  },
   async run(ctx) {
     const { config, corpus, seed } = ctx.params;
-    const text = corpus ? (await readRecords(corpus)).map((r) => corpusText(SftExample.parse(r))).join("\n") : undefined;
+    const text = corpus
+      ? (await readRecords(corpus)).map((r) => corpusText(SftExample.parse(r))).join("\n")
+      : undefined;
     const policy = initCheckpoint(config, { seed, corpus: text });
     const dir = await ctx.dir("model");
     await saveModelDir(dir, policy);
-    ctx.log(`model.init: ${config.num_hidden_layers} layers x ${config.hidden_size}, vocab ${config.vocab_size}, seed ${seed}`);
+    ctx.log(
+      `model.init: ${config.num_hidden_layers} layers x ${config.hidden_size}, vocab ${config.vocab_size}, seed ${seed}`,
+    );
   },
 });
 

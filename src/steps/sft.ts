@@ -47,13 +47,19 @@ export const sft = defineStep({
     const policy = await loadPolicy(modelPath(params.model));
     const examples = (await Promise.all(params.data.map((ref) => readRecords(ref)))).flat()
       .map((record, i) => parseExample(record, i));
-    if (examples.length === 0) throw new Error("sft: the data artifacts hold no records; check the data step");
+    if (examples.length === 0) {
+      throw new Error("sft: the data artifacts hold no records; check the data step");
+    }
     const rows = sftRows(examples, new PromptEncoder(policy), params.prompts);
     const resume = await ctx.latestCheckpoint<SftCheckpointMeta>();
     const adamState = resume ? await readTrainingState(resume.dir, policy) : undefined;
     const history = resume?.meta.history ?? [];
     const session = await TrainingSession.create(policy.config, { provider: params.provider });
-    ctx.log(`sft: ${rows.length} examples, ${params.steps} updates${resume ? `, resuming at ${resume.meta.nextStep}` : ""}`);
+    ctx.log(
+      `sft: ${rows.length} examples, ${params.steps} updates${
+        resume ? `, resuming at ${resume.meta.nextStep}` : ""
+      }`,
+    );
     try {
       await trainSft(session, policy, rows, params, {
         startStep: resume?.meta.nextStep ?? 0,
@@ -66,7 +72,11 @@ export const sft = defineStep({
           const next = report.step + 1;
           if (next % params.checkpoint_every === 0 && next < params.steps) {
             const meta = { nextStep: next, history };
-            await ctx.saveCheckpoint(next, meta, (dir) => writeTrainingState(dir, policy, adam.exportState()));
+            await ctx.saveCheckpoint(
+              next,
+              meta,
+              (dir) => writeTrainingState(dir, policy, adam.exportState()),
+            );
           }
         },
       });
@@ -75,7 +85,9 @@ export const sft = defineStep({
     }
     await saveModelDir(await ctx.dir("model"), policy);
     const metrics = await ctx.records("metrics");
-    await metrics.writeAll(history.map((h) => ({ stage: params.stage, name: "loss", step: h.step, value: h.loss })));
+    await metrics.writeAll(
+      history.map((h) => ({ stage: params.stage, name: "loss", step: h.step, value: h.loss })),
+    );
     const last = history.at(-1);
     if (last) ctx.log(`sft: final loss ${last.loss.toFixed(4)}`);
   },

@@ -57,7 +57,9 @@ export function packRows(rows: readonly SequenceRow[]): PackedBatch {
 
 /** Splits items into consecutive chunks of at most `size`. */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
-  if (!(Number.isInteger(size) && size >= 1)) throw new Error(`chunks: size must be an integer >= 1, got ${size}`);
+  if (!(Number.isInteger(size) && size >= 1)) {
+    throw new Error(`chunks: size must be an integer >= 1, got ${size}`);
+  }
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;

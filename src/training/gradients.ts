@@ -70,7 +70,12 @@ export async function batchGradient(
     maskUnweighted(refLogprobs, weights.klWeights);
     options.onTime?.("scoring", (performance.now() - started) / 1000);
     started = performance.now();
-    const result = await session.lossAndGrads(params, { ...batch, tokenWeights: weights.tokenWeights, klWeights: weights.klWeights, refLogprobs });
+    const result = await session.lossAndGrads(params, {
+      ...batch,
+      tokenWeights: weights.tokenWeights,
+      klWeights: weights.klWeights,
+      refLogprobs,
+    });
     options.onTime?.("backward", (performance.now() - started) / 1000);
     loss += result.loss;
     addInto(grads, result.grads);

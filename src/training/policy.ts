@@ -44,7 +44,9 @@ export async function writeInferenceGraph(dir: string, policy: Checkpoint): Prom
   const onnxDir = join(dir, "onnx");
   await Deno.mkdir(onnxDir, { recursive: true });
   await Deno.writeFile(join(onnxDir, "model.onnx"), model.onnx);
-  if (model.externalData) await Deno.writeFile(join(onnxDir, model.externalData.file), model.externalData.bytes);
+  if (model.externalData) {
+    await Deno.writeFile(join(onnxDir, model.externalData.file), model.externalData.bytes);
+  }
 }
 
 /** Saves a policy as a model directory: the Hugging Face files plus the inference graph for generation. */

@@ -58,7 +58,9 @@ export class PromptEncoder {
     const eos = policy.config.eos_token_id;
     const id = Array.isArray(eos) ? eos[0] : eos ?? this.#tokenizer.eosId;
     if (id === null || id === undefined) {
-      throw new Error("PromptEncoder: neither config.json nor the tokenizer names an EOS token; set eos_token_id");
+      throw new Error(
+        "PromptEncoder: neither config.json nor the tokenizer names an EOS token; set eos_token_id",
+      );
     }
     this.eosId = id;
   }

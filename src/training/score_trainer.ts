@@ -29,7 +29,7 @@ import {
 import { openGenerationModel } from "./policy.ts";
 import type { PromptEncoder, PromptSettings } from "./prompts.ts";
 import { LossNormalisation } from "./token_weights.ts";
-import { sampleRollouts, type SampledAttempt, type SampledRollout } from "./two_attempts.ts";
+import { type SampledAttempt, type SampledRollout, sampleRollouts } from "./two_attempts.ts";
 import type { Problem, Verifier } from "./verifiers.ts";
 
 /** Which objective an update optimises. */
@@ -125,7 +125,14 @@ export interface ScoreTrainer {
 export async function scoreUpdate(trainer: ScoreTrainer, update: number): Promise<UpdateReport> {
   const { settings } = trainer;
   const started = performance.now();
-  const times: UpdateTimes = { rebuild: 0, generation: 0, verification: 0, scoring: 0, backward: 0, optimizer: 0 };
+  const times: UpdateTimes = {
+    rebuild: 0,
+    generation: 0,
+    verification: 0,
+    scoring: 0,
+    backward: 0,
+    optimizer: 0,
+  };
   const onTime = (phase: keyof UpdateTimes, seconds: number) => (times[phase] += seconds);
   const problems = batchIndices(trainer.problems.length, settings.batch_size, update, settings.seed)
     .map((i) => trainer.problems[i]);
@@ -142,7 +149,10 @@ export async function scoreUpdate(trainer: ScoreTrainer, update: number): Promis
   const stats = trainer.adam.update(trainer.policy.weights, gradient.grads);
   onTime("optimizer", (performance.now() - optimizerStart) / 1000);
   const seconds = (performance.now() - started) / 1000;
-  const generated = rollouts.reduce((sum, r) => sum + r.attempt1.tokenIds.length + (r.attempt2?.tokenIds.length ?? 0), 0);
+  const generated = rollouts.reduce(
+    (sum, r) => sum + r.attempt1.tokenIds.length + (r.attempt2?.tokenIds.length ?? 0),
+    0,
+  );
   return {
     update,
     ...meanRewards(rollouts),
@@ -167,7 +177,9 @@ async function sampleUpdateRollouts(
   const rng = sequenceRng(settings.seed, "base-attempts", update);
   const attempt1FromBase = share > 0 ? chooseBaseAttempts(count, share, () => rng.nextFloat()) : undefined;
   const rebuildStart = performance.now();
-  const policy = await openGenerationModel(trainer.policy, trainer.scratchDir, { provider: trainer.provider });
+  const policy = await openGenerationModel(trainer.policy, trainer.scratchDir, {
+    provider: trainer.provider,
+  });
   onTime("rebuild", (performance.now() - rebuildStart) / 1000);
   try {
     return await sampleRollouts(problems, {
@@ -195,14 +207,21 @@ async function sampleUpdateRollouts(
 }
 
 /** The training rows of an update's rollouts: one per attempt that carries a policy or KL weight. */
-export function weightedRows(stage: ScoreStage, rollouts: readonly SampledRollout[], settings: ObjectiveSettings): WeightedRow[] {
+export function weightedRows(
+  stage: ScoreStage,
+  rollouts: readonly SampledRollout[],
+  settings: ObjectiveSettings,
+): WeightedRow[] {
   const rows: WeightedRow[] = [];
   const push = (attempt: SampledAttempt, weights: AttemptWeights) => {
     if (weights.policy === 0 && weights.kl === 0) return;
     rows.push({ context: attempt.contextIds, completion: attempt.tokenIds, ...weights });
   };
   if (stage === "single_turn") {
-    const weights = singleTurnWeights(rollouts.map((r) => ({ problem: r.problem.id, reward: reward(r.attempt1) })), settings);
+    const weights = singleTurnWeights(
+      rollouts.map((r) => ({ problem: r.problem.id, reward: reward(r.attempt1) })),
+      settings,
+    );
     rollouts.forEach((r, i) => push(r.attempt1, weights[i]));
     return rows;
   }
@@ -224,9 +243,12 @@ function reward(attempt: SampledAttempt): number {
   return attempt.correct ? 1 : 0;
 }
 
-function meanRewards(rollouts: readonly SampledRollout[]): { rewardAttempt1: number; rewardAttempt2: number } {
+function meanRewards(
+  rollouts: readonly SampledRollout[],
+): { rewardAttempt1: number; rewardAttempt2: number } {
   const own = rollouts.filter((r) => !r.attempt1.fromBase);
-  const mean = (values: number[]) => values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+  const mean = (values: number[]) =>
+    values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
   return {
     rewardAttempt1: mean(own.map((r) => reward(r.attempt1))),
     rewardAttempt2: mean(rollouts.filter((r) => r.attempt2).map((r) => reward(r.attempt2!))),

@@ -35,7 +35,11 @@ export const SftSettings = z.object({
 export type SftSettings = z.infer<typeof SftSettings>;
 
 /** The (context, completion) rows of SFT examples. */
-export function sftRows(examples: readonly SftExample[], encoder: PromptEncoder, prompts: PromptSettings): SequenceRow[] {
+export function sftRows(
+  examples: readonly SftExample[],
+  encoder: PromptEncoder,
+  prompts: PromptSettings,
+): SequenceRow[] {
   return examples.map((example) => {
     const prompt = example.kind === "solution"
       ? firstPrompt(example.problem, prompts)
@@ -81,7 +85,15 @@ export async function trainSft(
   run: SftRun = {},
 ): Promise<void> {
   const adam = new Adam(
-    { learningRate: settings.learning_rate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, weightDecayMode: "decoupled", maxGradNorm: settings.max_grad_norm },
+    {
+      learningRate: settings.learning_rate,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      weightDecayMode: "decoupled",
+      maxGradNorm: settings.max_grad_norm,
+    },
     run.adamState,
   );
   for (let step = run.startStep ?? 0; step < settings.steps; step++) {

@@ -19,7 +19,9 @@ const STEP_KEY = "adam_step";
 export async function writeTrainingState(dir: string, policy: Checkpoint, adam: AdamState): Promise<void> {
   const shapes = parameterShapes(policy.config);
   const weights = new Map<string, TensorToWrite>();
-  for (const [name, data] of policy.weights) weights.set(name, { shape: shapes.get(name) ?? [data.length], data });
+  for (const [name, data] of policy.weights) {
+    weights.set(name, { shape: shapes.get(name) ?? [data.length], data });
+  }
   await writeSafetensors(join(dir, WEIGHTS_FILE), weights);
   const moments = new Map<string, TensorToWrite>();
   for (const [name, data] of adam.tensors) moments.set(name, { shape: [data.length], data });
@@ -32,7 +34,9 @@ export async function readTrainingState(dir: string, policy: Checkpoint): Promis
   for (const name of policy.weights.keys()) {
     const tensor = weights.tensors.get(name);
     if (!(tensor?.data instanceof Float32Array)) {
-      throw new Error(`${dir}/${WEIGHTS_FILE}: no float tensor "${name}"; the checkpoint belongs to another model`);
+      throw new Error(
+        `${dir}/${WEIGHTS_FILE}: no float tensor "${name}"; the checkpoint belongs to another model`,
+      );
     }
     policy.weights.set(name, tensor.data);
   }

@@ -86,12 +86,25 @@ export async function sampleRollouts(
     const picked = slots.map((_, i) => i).filter((i) => (fromBase[i] === true) === useBase);
     if (picked.length === 0) continue;
     const model = useBase ? requireBase(models) : models.policy;
-    const done = await timed("generation", options, () =>
-      generate(model, picked.map((i) => ({ key: slotKey(slots[i], sampling.round, 1), ids: firstContexts[i] })), sampling, options.signal));
+    const done = await timed(
+      "generation",
+      options,
+      () =>
+        generate(
+          model,
+          picked.map((i) => ({ key: slotKey(slots[i], sampling.round, 1), ids: firstContexts[i] })),
+          sampling,
+          options.signal,
+        ),
+    );
     picked.forEach((slot, j) => (firsts[slot] = done[j]));
   }
-  const verdicts1 = await timed("verification", options, () =>
-    models.verifier.judge(slots.map((slot, i) => ({ problem: slot.problem, response: firsts[i].text }))));
+  const verdicts1 = await timed(
+    "verification",
+    options,
+    () =>
+      models.verifier.judge(slots.map((slot, i) => ({ problem: slot.problem, response: firsts[i].text }))),
+  );
   const rollouts: SampledRollout[] = slots.map((slot, i) => ({
     problem: slot.problem,
     sample: slot.sample,
@@ -101,10 +114,22 @@ export async function sampleRollouts(
   const secondContexts = rollouts.map((r) =>
     encoder.prompt(secondPrompt(r.problem.statement, r.attempt1.text, prompts))
   );
-  const seconds = await timed("generation", options, () =>
-    generate(models.policy, rollouts.map((r, i) => ({ key: slotKey(r, sampling.round, 2), ids: secondContexts[i] })), sampling, options.signal));
-  const verdicts2 = await timed("verification", options, () =>
-    models.verifier.judge(rollouts.map((r, i) => ({ problem: r.problem, response: seconds[i].text }))));
+  const seconds = await timed(
+    "generation",
+    options,
+    () =>
+      generate(
+        models.policy,
+        rollouts.map((r, i) => ({ key: slotKey(r, sampling.round, 2), ids: secondContexts[i] })),
+        sampling,
+        options.signal,
+      ),
+  );
+  const verdicts2 = await timed(
+    "verification",
+    options,
+    () => models.verifier.judge(rollouts.map((r, i) => ({ problem: r.problem, response: seconds[i].text }))),
+  );
   rollouts.forEach((r, i) => (r.attempt2 = attempt(secondContexts[i], seconds[i], verdicts2[i], false)));
   return rollouts;
 }
@@ -118,7 +143,12 @@ function slotKey(slot: { problem: Problem; sample: number }, round: string, atte
   return `${slot.problem.id}#${round}#${slot.sample}#${attemptIndex}`;
 }
 
-function attempt(contextIds: number[], completion: Completion, verdict: Verdict, fromBase: boolean): SampledAttempt {
+function attempt(
+  contextIds: number[],
+  completion: Completion,
+  verdict: Verdict,
+  fromBase: boolean,
+): SampledAttempt {
   const judged: SampledAttempt = {
     text: completion.text,
     correct: verdict.correct,
@@ -150,11 +180,19 @@ async function generate(
     eosTokenIds: model.eosTokenIds,
     memoryBudgetBytes: 8 * 1024 ** 3,
   };
-  const out = await model.generator.generate(requests.map((r) => ({ key: r.key, promptIds: r.ids })), settings, { signal });
+  const out = await model.generator.generate(
+    requests.map((r) => ({ key: r.key, promptIds: r.ids })),
+    settings,
+    { signal },
+  );
   return out.map((samples) => samples[0]);
 }
 
-async function timed<T>(phase: "generation" | "verification", options: RolloutOptions, work: () => Promise<T>): Promise<T> {
+async function timed<T>(
+  phase: "generation" | "verification",
+  options: RolloutOptions,
+  work: () => Promise<T>,
+): Promise<T> {
   const started = performance.now();
   const result = await work();
   options.onTime?.(phase, (performance.now() - started) / 1000);

@@ -67,7 +67,9 @@ export function mathVerifier(fields: ProblemFields, timeBudgetMs = 200): Verifie
       return Promise.resolve(items.map(({ problem, response }) => {
         const gold = problem.record[fields.answer];
         if (typeof gold !== "string" && typeof gold !== "number") {
-          throw new Error(`problem ${problem.id}: field "${fields.answer}" holds no gold answer; set fields.answer`);
+          throw new Error(
+            `problem ${problem.id}: field "${fields.answer}" holds no gold answer; set fields.answer`,
+          );
         }
         const result = checkAnswer(response, String(gold), { problem: problem.statement, timeBudgetMs });
         return { correct: result.correct, extracted: result.extracted, reason: result.reason };

@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { z } from "zod";
 import { stepKinds } from "../steps/mod.ts";
 import { StepPaths } from "./artifacts.ts";
 import { createRun, type ExecuteOptions, executeRun, isValidRunId, newRunId, resetFrom } from "./engine.ts";
@@ -272,4 +273,52 @@ export function reportError(error: unknown): number {
   }
   console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
   return EXIT.failed;
+}
+
+interface JsonSchemaProp {
+  type?: string | string[];
+  default?: unknown;
+  anyOf?: JsonSchemaProp[];
+  properties?: Record<string, unknown>;
+  enum?: unknown[];
+}
+
+function typeName(prop: JsonSchemaProp): string {
+  if (prop.properties && "artifact" in prop.properties) return "artifact";
+  if (prop.enum) return prop.enum.map((v) => JSON.stringify(v)).join("|");
+  if (prop.anyOf) return prop.anyOf.map(typeName).join("|");
+  return Array.isArray(prop.type) ? prop.type.join("|") : prop.type ?? "any";
+}
+
+/** The parameters of a step kind as `name: type = default` strings, read from its zod schema. */
+export function describeParams(schema: unknown): string[] {
+  const json = z.toJSONSchema(schema as z.ZodType, { io: "input", unrepresentable: "any" }) as {
+    properties?: Record<string, JsonSchemaProp>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, prop]) => {
+    const type = typeName(prop);
+    const optional = json.required?.includes(name) ? "" : "?";
+    const fallback = prop.default === undefined ? "" : ` = ${JSON.stringify(prop.default)}`;
+    return `${name}${optional}: ${type}${fallback}`;
+  });
+}
+
+/** `steps [--json]`: the registered step kinds with their parameters and outputs. */
+export function stepsCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } } });
+  const kinds = [...stepKinds.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const rows = kinds.map((kind) => ({
+    name: kind.name,
+    description: kind.description,
+    params: describeParams(kind.params),
+    outputs: Object.entries(kind.outputs).map(([name, spec]) => `${name} (${spec.kind})`),
+  }));
+  if (values.json) console.log(JSON.stringify(rows, null, 2));
+  else {
+    for (const row of rows) {
+      console.log(`${row.name}: ${row.description}\n  with: ${row.params.join(", ")}\n  outputs: ${row.outputs.join(", ")}`);
+    }
+  }
+  return Promise.resolve(EXIT.done);
 }

@@ -89,6 +89,14 @@ export function loraShapes(config: LlamaConfig, lora: LoraOptions): Map<string, 
   return shapes;
 }
 
+/** Rotary cos/sin tables shaped to broadcast over keys and (pre-scaled) queries; see `rotaryTables`. */
+interface RotaryTables {
+  cosK: Tensor;
+  sinK: Tensor;
+  cosQ: Tensor;
+  sinQ: Tensor;
+}
+
 const ROWS = "rows";
 const MASKED = -1e9;
 
@@ -107,28 +115,52 @@ class DecoderEmitter {
 
   /** x [rows, in] times the [out, in] weight of `name` (plus bias and LoRA when present). */
   linear(x: Tensor, name: string, bias: boolean): Tensor {
-    const g = this.g;
-    const weight = this.param(`${name}.weight`);
-    let y = g.gemm(x, weight, bias ? this.param(`${name}.bias`) : null, { transB: true });
-    const target = name.split(".").pop() as LoraTarget;
-    if (this.lora?.targets.includes(target)) {
-      const names = loraNames(name);
-      const down = g.gemm(x, this.param(names.a), null, { transB: true });
-      const scale = (this.lora.alpha ?? this.lora.rank) / this.lora.rank;
-      y = g.add(y, g.gemm(down, this.param(names.b), null, { transB: true, alpha: scale }));
-    }
-    return y;
+    return this.fusedLinear(x, [name], bias)[0];
   }
 
+  /**
+   * Several projections of the same input (q/k/v, gate/up) as one Gemm: the [out, in] weights are concatenated
+   * along `out` inside the graph, so parameters keep their Hugging Face names while the forward pass and both
+   * gradient products are single, larger matrix products; the result is split back per projection.
+   */
+  fusedLinear(x: Tensor, names: string[], bias: boolean): Tensor[] {
+    const g = this.g;
+    const joined = (suffix: string) => {
+      const parts = names.map((name) => this.param(`${name}.${suffix}`));
+      return parts.length === 1 ? parts[0] : g.concat(parts, 0);
+    };
+    const weight = joined("weight");
+    const y = g.gemm(x, weight, bias ? joined("bias") : null, { transB: true });
+    const sizes = names.map((name) => this.param(`${name}.weight`).shape[0] as number);
+    const outputs = names.length === 1 ? [y] : g.split(y, 1, sizes);
+    return outputs.map((out, i) => this.withLora(x, names[i], out));
+  }
+
+  /** Adds the LoRA update of projection `name` to its output `y` when LoRA targets that projection. */
+  private withLora(x: Tensor, name: string, y: Tensor): Tensor {
+    const target = name.split(".").pop() as LoraTarget;
+    if (!this.lora?.targets.includes(target)) return y;
+    const g = this.g;
+    const names = loraNames(name);
+    const down = g.gemm(x, this.param(names.a), null, { transB: true });
+    const scale = (this.lora.alpha ?? this.lora.rank) / this.lora.rank;
+    return g.add(y, g.gemm(down, this.param(names.b), null, { transB: true, alpha: scale }));
+  }
+
+  /** x / sqrt(mean(x^2) + eps) * weight, with the mean of squares as one ReduceSumSquare. */
   rmsNorm(x: Tensor, name: string): Tensor {
     const g = this.g;
-    const variance = g.reduceMean(g.mul(x, x), [-1], true);
-    const inverse = g.reciprocal(g.sqrt(g.add(variance, g.scalar(this.config.rms_norm_eps, this.dtype))));
+    const meanSquare = g.scale(g.reduceSumSquare(x, [-1], true), 1 / this.d.hidden);
+    const inverse = g.reciprocal(g.sqrt(g.add(meanSquare, g.scalar(this.config.rms_norm_eps, this.dtype))));
     return g.mul(g.mul(x, inverse), this.param(`${name}.weight`));
   }
 
-  /** cos and sin of the rotary angles, [batch, seq, headDim]. */
-  rotaryTables(positionIds: Tensor): { cos: Tensor; sin: Tensor } {
+  /**
+   * Rotary tables [batch, seq, headDim] for rotate(x) = x * cos + swapHalves(x) * sin, where the sign of
+   * Hugging Face's rotate_half (concat(-x2, x1)) is folded into `sin` (its first half negated). Queries get
+   * tables pre-scaled by 1/sqrt(headDim), so the attention scale costs nothing per layer.
+   */
+  rotaryTables(positionIds: Tensor): RotaryTables {
     const g = this.g;
     const half = this.d.headDim / 2;
     const invFreq = Array.from(
@@ -136,19 +168,34 @@ class DecoderEmitter {
       (_, i) => 1 / this.config.rope_theta ** ((2 * i) / this.d.headDim),
     );
     const angles = g.mul(g.unsqueeze(g.cast(positionIds, this.dtype), [-1]), g.constant(invFreq, this.dtype));
-    const doubled = g.concat([angles, angles], -1);
-    return { cos: g.cos(doubled), sin: g.sin(doubled) };
+    const sinHalf = g.sin(angles);
+    const cosHalf = g.cos(angles);
+    const cos = g.concat([cosHalf, cosHalf], -1);
+    const sin = g.concat([g.neg(sinHalf), sinHalf], -1);
+    const scale = 1 / Math.sqrt(this.d.headDim);
+    // Keys are [batch, kvHeads, seq, headDim]; queries [batch, kvHeads, group, seq, headDim].
+    return {
+      cosK: g.unsqueeze(cos, [1]),
+      sinK: g.unsqueeze(sin, [1]),
+      cosQ: g.unsqueeze(g.scale(cos, scale), [1, 2]),
+      sinQ: g.unsqueeze(g.scale(sin, scale), [1, 2]),
+    };
   }
 
-  /** x * cos + rotate_half(x) * sin, with rotate_half(x) = concat(-x2, x1) over the last axis. */
+  /** x * cos + swapHalves(x) * sin over the last axis (see {@link rotaryTables}). */
   rotate(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
     const g = this.g;
-    const half = this.d.headDim / 2;
-    const [x1, x2] = g.split(x, -1, [half, half]);
-    return g.add(g.mul(x, cos), g.mul(g.concat([g.neg(x2), x1], -1), sin));
+    const { headDim } = this.d;
+    const keep = x.shape.slice(0, -1).map(() => 0);
+    const pairs = g.reshape(x, [...keep, 2, headDim / 2]);
+    const swapped = g.reshape(g.gather(pairs, g.ints([1, 0]), -2), [...keep, headDim], [...x.shape]);
+    return g.add(g.mul(x, cos), g.mul(swapped, sin));
   }
 
-  /** Additive attention mask [batch, 1, 1, seq, total]: 0 where allowed (causal and not padding), else -1e9. */
+  /**
+   * Additive attention mask [batch, 1, group*seq, total] matching the stacked query layout of
+   * {@link attention}: 0 where allowed (causal and not padding), else -1e9.
+   */
   attentionBias(inputIds: Tensor, attentionMask: Tensor): Tensor {
     const g = this.g;
     const scalarOf = (t: Tensor) => g.squeeze(t, [0]);
@@ -157,8 +204,10 @@ class DecoderEmitter {
     const one = g.scalar(1, "int64");
     const keyPositions = g.range(g.scalar(0, "int64"), total, one);
     const queryPositions = g.range(g.sub(total, seq), total, one);
-    const causal = g.lessOrEqual(g.unsqueeze(keyPositions, [0]), g.unsqueeze(queryPositions, [1]));
-    const notPadding = g.unsqueeze(g.cast(attentionMask, "bool"), [1, 2, 3]);
+    const group = this.d.heads / this.d.kvHeads;
+    const stacked = group === 1 ? queryPositions : g.concat(new Array(group).fill(queryPositions), 0);
+    const causal = g.lessOrEqual(g.unsqueeze(keyPositions, [0]), g.unsqueeze(stacked, [1]));
+    const notPadding = g.unsqueeze(g.cast(attentionMask, "bool"), [1, 2]);
     const allowed = g.and(causal, notPadding);
     return g.where(allowed, g.scalar(0, this.dtype), g.scalar(MASKED, this.dtype));
   }
@@ -170,11 +219,17 @@ class DecoderEmitter {
     return g.reshape(x, shape, ["batch", "seq", ...groups, this.d.headDim]);
   }
 
+  /**
+   * Grouped-query attention. The `group` query heads that share a key/value head are stacked along the
+   * sequence axis ([batch, kvHeads, group*seq, headDim]), so scores and context are plain batched products
+   * against [batch, kvHeads, total, headDim] keys and values: no broadcasting, and the key/value gradients
+   * need no reduction over the group.
+   */
   attention(
     h: Tensor,
     layer: number,
     batchSeq: Tensor,
-    rotary: { cos: Tensor; sin: Tensor },
+    rotary: RotaryTables,
     bias: Tensor,
     past?: KeyValue,
   ): { out: Tensor; present: KeyValue } {
@@ -182,37 +237,18 @@ class DecoderEmitter {
     const { heads, kvHeads, headDim, qkvBias } = this.d;
     const group = heads / kvHeads;
     const p = `model.layers.${layer}.self_attn`;
-    // q: [batch, kvHeads, group, seq, headDim]; k, v: [batch, kvHeads, 1, seq, headDim] (GQA by broadcasting).
-    const q = g.transpose(this.heads(this.linear(h, `${p}.q_proj`, qkvBias), batchSeq, [kvHeads, group]), [
-      0,
-      2,
-      3,
-      1,
-      4,
-    ]);
-    const k = g.transpose(this.heads(this.linear(h, `${p}.k_proj`, qkvBias), batchSeq, [kvHeads]), [
-      0,
-      2,
-      1,
-      3,
-    ]);
-    const v = g.transpose(this.heads(this.linear(h, `${p}.v_proj`, qkvBias), batchSeq, [kvHeads]), [
-      0,
-      2,
-      1,
-      3,
-    ]);
-    const cosK = g.unsqueeze(rotary.cos, [1]);
-    const sinK = g.unsqueeze(rotary.sin, [1]);
-    const cosQ = g.unsqueeze(cosK, [1]);
-    const sinQ = g.unsqueeze(sinK, [1]);
-    const qRot = g.scale(this.rotate(q, cosQ, sinQ), 1 / Math.sqrt(headDim));
-    const kRot = this.rotate(k, cosK, sinK);
+    const [qFlat, kFlat, vFlat] = this.fusedLinear(h, [`${p}.q_proj`, `${p}.k_proj`, `${p}.v_proj`], qkvBias);
+    const q = g.transpose(this.heads(qFlat, batchSeq, [kvHeads, group]), [0, 2, 3, 1, 4]);
+    const k = g.transpose(this.heads(kFlat, batchSeq, [kvHeads]), [0, 2, 1, 3]);
+    const v = g.transpose(this.heads(vFlat, batchSeq, [kvHeads]), [0, 2, 1, 3]);
+    const queries = g.reshape(this.rotate(q, rotary.cosQ, rotary.sinQ), [0, 0, -1, headDim]);
+    const kRot = this.rotate(k, rotary.cosK, rotary.sinK);
     const keys = past ? g.concat([past.key, kRot], 2) : kRot;
     const values = past ? g.concat([past.value, v], 2) : v;
-    const scores = g.add(g.matmul(qRot, g.transpose(g.unsqueeze(keys, [2]), [0, 1, 2, 4, 3])), bias);
-    const context = g.matmul(g.softmax(scores, -1), g.unsqueeze(values, [2]));
-    const merged = g.reshape(g.transpose(context, [0, 3, 1, 2, 4]), [-1, heads * headDim], [
+    const scores = g.add(g.matmul(queries, g.transpose(keys, [0, 1, 3, 2])), bias);
+    const context = g.matmul(g.softmax(scores, -1), values);
+    const unstacked = g.reshape(context, [0, 0, group, -1, headDim]);
+    const merged = g.reshape(g.transpose(unstacked, [0, 3, 1, 2, 4]), [-1, heads * headDim], [
       ROWS,
       heads * headDim,
     ]);
@@ -222,8 +258,7 @@ class DecoderEmitter {
   mlp(h: Tensor, layer: number): Tensor {
     const g = this.g;
     const p = `model.layers.${layer}.mlp`;
-    const gate = this.linear(h, `${p}.gate_proj`, false);
-    const up = this.linear(h, `${p}.up_proj`, false);
+    const [gate, up] = this.fusedLinear(h, [`${p}.gate_proj`, `${p}.up_proj`], false);
     return this.linear(g.mul(g.mul(gate, g.sigmoid(gate)), up), `${p}.down_proj`, false);
   }
 

@@ -6,7 +6,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { type LlamaConfig, parameterShapes } from "../config.ts";
-import { createSession, type Provider, type Session } from "../runtime.ts";
+import { createSession, type Session, type SessionOptions } from "../runtime.ts";
 import type { LoraOptions } from "./decoder.ts";
 import { buildScoringModel, buildTrainingModel } from "./graphs.ts";
 
@@ -28,11 +28,8 @@ export interface TrainingBatch extends TokenBatch {
   klWeights: Float32Array;
 }
 
-/** Options shared by the sessions. */
-export interface ModelSessionOptions {
-  provider?: Provider;
-  threads?: number;
-}
+/** Options shared by the sessions: provider, intra-op threads and spinning (see {@link SessionOptions}). */
+export type ModelSessionOptions = Pick<SessionOptions, "provider" | "threads" | "spinning">;
 
 function int64(values: ArrayLike<number>, dims: number[]): ort.Tensor {
   const data = new BigInt64Array(values.length);

@@ -69,12 +69,15 @@ function constantInput(g: Graph, node: Node, index: number): number[] {
   return values;
 }
 
+/** The output gradient of a reduction with the reduced axes kept (size 1), ready to broadcast against x. */
+function keptReduced(g: Graph, node: Node, dy: Tensor): Tensor {
+  return intAttr(node, "keepdims", 1) ? dy : g.unsqueeze(dy, constantInput(g, node, 1));
+}
+
 /** Gradient of a reduction: the output gradient broadcast back over the reduced axes. */
 function spreadReduced(g: Graph, node: Node, dy: Tensor): Tensor {
   const x = node.inputs[0]!;
-  const axes = constantInput(g, node, 1);
-  const kept = intAttr(node, "keepdims", 1) ? dy : g.unsqueeze(dy, axes);
-  return g.expand(kept, g.shape(x), [...x.shape]);
+  return g.expand(keptReduced(g, node, dy), g.shape(x), [...x.shape]);
 }
 
 function reducedCount(g: Graph, x: Tensor, axes: number[]): Tensor {
@@ -121,6 +124,24 @@ function gemmGrads(g: Graph, node: Node, dy: Tensor, needs: boolean[]): (Tensor 
   return [da, db, dc];
 }
 
+/**
+ * For a Gather along a non-leading axis whose constant indices permute that axis, the inverse permutation:
+ * gathering the output gradient with it is the exact adjoint (no scatter needed).
+ */
+function inversePermutation(g: Graph, node: Node, axis: number): number[] {
+  const perm = constantInput(g, node, 1);
+  const size = node.inputs[0]!.shape[axis];
+  const isPermutation = perm.length === size &&
+    perm.every((p, i) => perm.indexOf(p) === i && p >= 0 && p < size);
+  if (!isPermutation) {
+    throw new Error(
+      `autodiff: Gather on axis ${axis} is differentiable only with constant indices that permute the axis ` +
+        `(got [${perm}] for size ${size}); gather on axis 0 instead`,
+    );
+  }
+  return perm.map((_, i) => perm.indexOf(i));
+}
+
 function sliceGrad(g: Graph, node: Node, dy: Tensor): Tensor {
   const x = node.inputs[0]!;
   const [starts, ends, axes] = [1, 2, 3].map((i) => constantInput(g, node, i));
@@ -146,7 +167,11 @@ function concatGrad(g: Graph, node: Node, dy: Tensor, needs: boolean[]): (Tensor
   const parts = sizes.every((s) => typeof s === "number")
     ? g.split(dy, axis, sizes as number[])
     : g.split(dy, axis, g.concat(inputs.map((t) => g.shape(t, axis, axis + 1)), 0), inputs.length);
-  return parts.map((p, i) => (needs[i] ? g.reshape(p, g.shape(inputs[i]), [...inputs[i].shape]) : null));
+  const staticShape = (t: Tensor) => t.shape.every((d) => typeof d === "number");
+  return parts.map((p, i) => {
+    if (!needs[i]) return null;
+    return staticShape(inputs[i]) ? p : g.reshape(p, g.shape(inputs[i]), [...inputs[i].shape]);
+  });
 }
 
 const reshapeBack: GradRule = (g, node, [dy]) => {
@@ -165,10 +190,11 @@ export const GRAD_RULES: Record<string, GradRule> = {
     needs[0] ? sumToShape(g, dy!, a!) : null,
     needs[1] ? sumToShape(g, g.neg(dy!), b!) : null,
   ],
-  Mul: (g, { inputs: [a, b] }, [dy], needs) => [
-    needs[0] ? sumToShape(g, g.mul(dy!, b!), a!) : null,
-    needs[1] ? sumToShape(g, g.mul(dy!, a!), b!) : null,
-  ],
+  Mul: (g, { inputs: [a, b] }, [dy], needs) =>
+    a!.name === b!.name ? [g.mul(dy!, g.add(a!, a!)), null] : [
+      needs[0] ? sumToShape(g, g.mul(dy!, b!), a!) : null,
+      needs[1] ? sumToShape(g, g.mul(dy!, a!), b!) : null,
+    ],
   Div: (g, { inputs: [a, b], outputs: [y] }, [dy], needs) => [
     needs[0] ? sumToShape(g, g.div(dy!, b!), a!) : null,
     needs[1] ? sumToShape(g, g.neg(g.div(g.mul(dy!, y), b!)), b!) : null,
@@ -190,8 +216,11 @@ export const GRAD_RULES: Record<string, GradRule> = {
   ReduceSum: (g, node, [dy]) => [spreadReduced(g, node, dy!), null],
   ReduceMean: (g, node, [dy]) => {
     const x = node.inputs[0]!;
-    return [g.div(spreadReduced(g, node, dy!), reducedCount(g, x, constantInput(g, node, 1))), null];
+    const perElement = g.div(keptReduced(g, node, dy!), reducedCount(g, x, constantInput(g, node, 1)));
+    return [g.expand(perElement, g.shape(x), [...x.shape]), null];
   },
+  // d/dx sum(x^2) = 2x: one broadcasting Mul against the (small) kept-axes gradient.
+  ReduceSumSquare: (g, node, [dy]) => [g.mul(node.inputs[0]!, g.scale(keptReduced(g, node, dy!), 2)), null],
   ReduceMax: (g, node, [dy]) => {
     const x = node.inputs[0]!;
     const axes = constantInput(g, node, 1);
@@ -212,8 +241,9 @@ export const GRAD_RULES: Record<string, GradRule> = {
   },
   Gather: (g, node, [dy]) => {
     const [data, indices] = node.inputs as Tensor[];
-    if (intAttr(node, "axis", 0) !== 0) throw new Error("autodiff: Gather is differentiable on axis 0 only");
-    return [g.scatterNDAdd(g.zerosLike(data), g.unsqueeze(indices, [-1]), dy!), null];
+    const axis = intAttr(node, "axis", 0);
+    if (axis === 0) return [g.scatterNDAdd(g.zerosLike(data), g.unsqueeze(indices, [-1]), dy!), null];
+    return [g.gather(dy!, g.ints(inversePermutation(g, node, axis)), axis), null];
   },
   GatherElements: (g, node, [dy]) => {
     const [data, indices] = node.inputs as Tensor[];

@@ -51,6 +51,15 @@ const cases: Case[] = [
   ),
   ["ReduceSum", { a: rand([2, 3, 4]) }, (g, { a }) => g.reduceSum(a, [0, 2])],
   ["ReduceMean keepdims", { a: rand([2, 3, 4]) }, (g, { a }) => g.reduceMean(a, [1], true)],
+  ["ReduceMean", { a: rand([2, 3, 4]) }, (g, { a }) => g.reduceMean(a, [0, 2])],
+  ["ReduceSumSquare keepdims", { a: rand([2, 3, 4]) }, (g, { a }) => g.reduceSumSquare(a, [-1], true)],
+  ["ReduceSumSquare", { a: rand([2, 3, 4]) }, (g, { a }) => g.reduceSumSquare(a, [0, 1])],
+  ["Mul of a tensor by itself", { a: rand([2, 3]) }, (g, { a }) => g.mul(a, a)],
+  [
+    "Gather permuting an inner axis",
+    { a: rand([2, 3, 4]) },
+    (g, { a }) => g.gather(a, g.ints([2, 0, 1]), 1),
+  ],
   ["ReduceMax", { a: rand([3, 5]) }, (g, { a }) => g.reduceMax(a, [1])],
   ["Softmax", { a: rand([2, 5]) }, (g, { a }) => g.softmax(a, -1)],
   ["LogSoftmax", { a: rand([2, 5]) }, (g, { a }) => g.logSoftmax(a, 1)],
@@ -94,3 +103,12 @@ Deno.test("gradient matches finite differences: Cast through float32", () =>
     1e-2,
     1e-4,
   ));
+
+Deno.test("Gather on an inner axis with indices that do not permute it is refused with a clear error", async () => {
+  const refused = await checkGradients({ a: rand([2, 3]) }, (g, { a }) => g.gather(a, g.ints([0, 0]), 1))
+    .then(
+      () => null,
+      (e: Error) => e,
+    );
+  assert.match(refused?.message ?? "", /differentiable only with constant indices that permute the axis/);
+});

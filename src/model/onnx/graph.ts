@@ -360,6 +360,10 @@ export class Graph {
   reduceMean(x: Tensor, axes: number[], keepdims = false): Tensor {
     return this.reduce("ReduceMean", x, axes, keepdims);
   }
+  /** Sum of squares over `axes` in one pass (no squared copy of x). */
+  reduceSumSquare(x: Tensor, axes: number[], keepdims = false): Tensor {
+    return this.reduce("ReduceSumSquare", x, axes, keepdims);
+  }
   reduceMax(x: Tensor, axes: number[], keepdims = false): Tensor {
     return this.reduce("ReduceMax", x, axes, keepdims);
   }

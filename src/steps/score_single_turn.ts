@@ -1,0 +1,18 @@
+/**
+ * Step kind `score.single_turn`: the ablation "without multi-turn training": REINFORCE on attempt 1 alone
+ * (reward r1, beta1 KL against the reference), with the same loop, checkpoints and metrics as SCoRe's stages.
+ *
+ * @module
+ */
+import { defineStep } from "../workflow/step.ts";
+import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./score_stage1.ts";
+
+/** The `score.single_turn` step kind. */
+export const scoreSingleTurn = defineStep({
+  name: "score.single_turn",
+  version: "1",
+  description: "Ablation: single-turn REINFORCE on attempt 1 (reward r1, beta1 KL), no second attempt.",
+  params: ScoreStepParams,
+  outputs: SCORE_OUTPUTS,
+  run: (ctx) => runScoreStep(ctx, "single_turn"),
+});

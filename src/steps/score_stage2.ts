@@ -1,0 +1,19 @@
+/**
+ * Step kind `score.stage2`: SCoRe's Stage II, started from Stage I's model. Both attempts are rewarded, attempt
+ * 2 with the shaping bonus alpha * (r2 - r1), and beta1 KL holds both near the reference (the base model).
+ *
+ * @module
+ */
+import { defineStep } from "../workflow/step.ts";
+import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./score_stage1.ts";
+
+/** The `score.stage2` step kind. */
+export const scoreStage2 = defineStep({
+  name: "score.stage2",
+  version: "1",
+  description:
+    "SCoRe Stage II: reward both attempts, attempt 2 with the bonus alpha * (r2 - r1); beta1 KL on both.",
+  params: ScoreStepParams,
+  outputs: SCORE_OUTPUTS,
+  run: (ctx) => runScoreStep(ctx, "stage2"),
+});

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { tinyConfig } from "../inference/testing.ts";
+import { initCheckpoint } from "../model/init.ts";
+import { ScoringSession, TrainingSession } from "../model/llama/sessions.ts";
+import { Adam, type AdamState } from "./adam.ts";
+import { clonePolicy } from "./policy.ts";
+import { PromptEncoder } from "./prompts.ts";
+import { scoreAdamSettings, ScoreSettings, type ScoreTrainer, scoreUpdate } from "./score_trainer.ts";
+import { readTrainingState, writeTrainingState } from "./training_state.ts";
+import type { Problem, Verifier } from "./verifiers.ts";
+
+const PROBLEMS: Problem[] = ["Compute 1+2.", "Compute 7-3.", "Compute 4+4.", "Compute 9-5."]
+  .map((statement, i) => ({ id: `p${i}`, statement, record: {} }));
+
+/** A real (if arbitrary) reward on the model's real outputs: right when the response has even length. */
+const EVEN_LENGTH: Verifier = {
+  judge: (items) => Promise.resolve(items.map(({ response }) => ({ correct: response.length % 2 === 0 }))),
+};
+
+const SETTINGS = ScoreSettings.parse({
+  updates: 2,
+  batch_size: 2,
+  max_new_tokens: 6,
+  learning_rate: 0.01,
+  generation_batch_size: 8,
+  microbatch_rows: 3,
+});
+
+async function trainer(scratchDir: string, adamState?: AdamState): Promise<ScoreTrainer> {
+  const policy = initCheckpoint(tinyConfig({ initializer_range: 0.2 }), { seed: 11 });
+  return {
+    stage: "stage1",
+    settings: SETTINGS,
+    policy,
+    reference: clonePolicy(policy),
+    training: await TrainingSession.create(policy.config, { threads: 1 }),
+    scoring: await ScoringSession.create(policy.config, { threads: 1 }),
+    adam: new Adam(scoreAdamSettings(SETTINGS), adamState),
+    problems: PROBLEMS,
+    prompts: { template: "{problem}\n", style: "plain", instruction: "Fix it." },
+    encoder: new PromptEncoder(policy),
+    verifier: EVEN_LENGTH,
+    scratchDir,
+  };
+}
+
+async function release(t: ScoreTrainer): Promise<void> {
+  await t.training.release();
+  await t.scoring.release();
+}
+
+Deno.test("score.stage1 resumed from a checkpoint takes the same next update as an uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const straight = await trainer(`${dir}/a`);
+    await scoreUpdate(straight, 0);
+    const afterFirst = clonePolicy(straight.policy);
+    await scoreUpdate(straight, 1);
+
+    const first = await trainer(`${dir}/b`);
+    await scoreUpdate(first, 0);
+    await Deno.mkdir(`${dir}/ckpt`);
+    await writeTrainingState(`${dir}/ckpt`, first.policy, first.adam.exportState());
+    await release(first);
+    for (const [name, data] of afterFirst.weights) {
+      assert.deepEqual(first.policy.weights.get(name), data, `update 0 differs between runs at ${name}`);
+    }
+
+    const fresh = await trainer(`${dir}/c`);
+    const state = await readTrainingState(`${dir}/ckpt`, fresh.policy);
+    const resumed = { ...fresh, adam: new Adam(scoreAdamSettings(SETTINGS), state) };
+    await scoreUpdate(resumed, 1);
+    let changed = false;
+    for (const [name, data] of straight.policy.weights) {
+      const other = resumed.policy.weights.get(name)!;
+      assert.deepEqual(other, data, `resumed update 1 differs at ${name}`);
+      if (data.some((v, i) => v !== afterFirst.weights.get(name)![i])) changed = true;
+    }
+    assert.ok(changed, "update 1 changed no weight, so the comparison would prove nothing");
+    await release(straight);
+    await release(fresh);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { tinyConfig } from "../inference/testing.ts";
+import { initCheckpoint } from "../model/init.ts";
+import { checkAnswer } from "../verify/math/check.ts";
+import { selfCorrectionMetrics } from "./metrics.ts";
+import { openGenerationModel } from "./policy.ts";
+import { PromptEncoder, secondPrompt } from "./prompts.ts";
+import { verdictPairs } from "./rollout.ts";
+import { sampleRollouts } from "./two_attempts.ts";
+import { mathVerifier, readProblems } from "./verifiers.ts";
+
+const RECORDS = [
+  { id: "a", problem: "Compute 1+2.", answer: "3" },
+  { id: "b", problem: "Compute 5-1.", answer: "4" },
+  { id: "c", problem: "Compute 2+2.", answer: "4" },
+];
+const PROMPTS = { template: "{problem}\n", style: "plain" as const, instruction: "Fix it." };
+
+Deno.test("greedy two-attempt evaluation: contexts, verdicts and metrics on a fixed tiny case", async () => {
+  const dir = await Deno.makeTempDir();
+  const policy = initCheckpoint(tinyConfig(), { seed: 2 });
+  const model = await openGenerationModel(policy, dir);
+  try {
+    const encoder = new PromptEncoder(policy);
+    const fields = { id: "id", statement: "problem", answer: "answer" };
+    const problems = readProblems(RECORDS, fields);
+    const sampling = { temperature: 0, maxNewTokens: 12, samples: 1, seed: 0, round: "eval" };
+    const models = { policy: model, encoder, verifier: mathVerifier(fields), prompts: PROMPTS };
+    const rollouts = await sampleRollouts(problems, models, { ...sampling, batchSize: 3 });
+    const oneByOne = await sampleRollouts(problems, models, { ...sampling, batchSize: 1 });
+    assert.deepEqual(oneByOne.map((r) => r.attempt2!.text), rollouts.map((r) => r.attempt2!.text));
+    rollouts.forEach((r, i) => {
+      assert.deepEqual(
+        r.attempt2!.contextIds,
+        encoder.prompt(secondPrompt(RECORDS[i].problem, r.attempt1.text, PROMPTS)),
+      );
+      assert.equal(r.attempt1.correct, checkAnswer(r.attempt1.text, RECORDS[i].answer).correct);
+      assert.equal(r.attempt2!.correct, checkAnswer(r.attempt2!.text, RECORDS[i].answer).correct);
+    });
+    // A random model answers none of them: both accuracies 0, no transitions.
+    const metrics = selfCorrectionMetrics(verdictPairs(rollouts.map((r) => ({
+      id: r.problem.id,
+      problem: r.problem.statement,
+      attempt1: r.attempt1,
+      attempt2: r.attempt2!,
+    }))));
+    assert.deepEqual(metrics, {
+      problems: 3,
+      accuracyT1: 0,
+      accuracyT2: 0,
+      delta: 0,
+      incorrectToCorrect: 0,
+      correctToIncorrect: 0,
+    });
+  } finally {
+    await model.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

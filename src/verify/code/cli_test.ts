@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { main } from "./cli.ts";
+
+const options = { sanitizeResources: false, sanitizeOps: false };
+
+async function withFiles(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "verify-code-cli-" });
+  try {
+    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, text);
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const PROBLEM = JSON.stringify({
+  task_id: "t/0",
+  prompt: "def inc(x):\n",
+  canonical_solution: "    return x + 1\n",
+  test: "def check(candidate):\n    assert candidate(1) == 2\n",
+  entry_point: "inc",
+});
+
+Deno.test({
+  name: "verify-code writes human-eval results with passed, result and status",
+  ...options,
+  async fn() {
+    const samples = [
+      { task_id: "t/0", completion: "    return x + 1\n", attempt: 1 },
+      { task_id: "t/0", completion: "    return x\n", attempt: 2 },
+    ].map((sample) => JSON.stringify(sample)).join("\n");
+    await withFiles({ "problems.jsonl": PROBLEM + "\n", "samples.jsonl": samples }, async (dir) => {
+      const code = await main([
+        "--problems",
+        `${dir}/problems.jsonl`,
+        "--samples",
+        `${dir}/samples.jsonl`,
+        "--out",
+        `${dir}/out.jsonl`,
+        "--concurrency",
+        "1",
+      ]);
+      assert.equal(code, 0);
+      const results = (await Deno.readTextFile(`${dir}/out.jsonl`)).trim().split("\n").map((line) =>
+        JSON.parse(line)
+      );
+      assert.deepEqual(results.map((r) => [r.attempt, r.passed, r.status]), [[1, true, "passed"], [
+        2,
+        false,
+        "failed",
+      ]]);
+      assert.equal(results[0].result, "passed");
+      assert.match(results[1].result, /^failed: AssertionError/);
+    });
+  },
+});
+
+Deno.test({
+  name: "verify-code rejects bad input with exit code 2 before running anything",
+  ...options,
+  async fn() {
+    const cases: Record<string, string>[] = [
+      { "problems.jsonl": PROBLEM, "samples.jsonl": `{"task_id": "t/0", "completion": "x"}\n{broken` },
+      { "problems.jsonl": PROBLEM, "samples.jsonl": `{"task_id": "t/9", "completion": "x"}` },
+      { "problems.jsonl": `{"task_id": "t/0"}`, "samples.jsonl": `{"task_id": "t/0", "completion": "x"}` },
+    ];
+    for (const files of cases) {
+      await withFiles(files, async (dir) => {
+        const code = await main([
+          "--problems",
+          `${dir}/problems.jsonl`,
+          "--samples",
+          `${dir}/samples.jsonl`,
+          "--out",
+          `${dir}/out.jsonl`,
+        ]);
+        assert.equal(code, 2);
+        await assert.rejects(Deno.stat(`${dir}/out.jsonl`));
+      });
+    }
+    assert.equal(await main(["--problems", "x"]), 2);
+  },
+});
