@@ -8,7 +8,8 @@ const BENCHES: Record<string, string> = {
   math: "MATH answer checker: checks/s on the exact and symbolic paths, worst single check",
   server: "status endpoint: 1,000 concurrent requests during a run; errors, p50/p99, pipeline slowdown",
   generate: "generation: tokens/s and peak memory at batch 1, 8, 32, next to transformers.js",
-  score: "SCoRe update: time per update and its split (generation, verification, scoring, backward, optimizer)",
+  score:
+    "SCoRe update: time per update and its split (generation, verification, scoring, backward, optimizer)",
   model: "ONNX training step (forward + backward): tokens/s and peak memory, next to PyTorch",
 };
 
@@ -26,14 +27,22 @@ if (import.meta.main) {
   const names = Deno.args.length ? Deno.args : Object.keys(benches);
   const unknown = names.filter((name) => !(name in benches));
   if (unknown.length) {
-    console.error(`unknown benchmark: ${unknown.join(", ")}\navailable:\n${Object.entries(benches).map(([n, w]) => `  ${n.padEnd(10)} ${w}`).join("\n")}`);
+    console.error(
+      `unknown benchmark: ${unknown.join(", ")}\navailable:\n${
+        Object.entries(benches).map(([n, w]) => `  ${n.padEnd(10)} ${w}`).join("\n")
+      }`,
+    );
     Deno.exit(2);
   }
   let failed = 0;
   for (const name of names) {
     console.log(`\n=== bench ${name}: ${benches[name]}`);
     const path = new URL(`./${name}.ts`, import.meta.url).pathname;
-    const { code } = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", path], stdout: "inherit", stderr: "inherit" }).output();
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", path],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
     if (code !== 0) failed++;
   }
   Deno.exit(failed ? 1 : 0);

@@ -13,10 +13,9 @@
  */
 import { parseArgs } from "node:util";
 import { RunStore } from "../src/workflow/store.ts";
+import { spawnChainRun } from "../tests/fixtures/chain.ts";
 
-const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const SERVER_CLI = new URL("../src/server/cli.ts", import.meta.url).pathname;
-const CHAIN = new URL("../tests/fixtures/chain.yaml", import.meta.url).pathname;
 /** Upper bound on the requests of one loaded run, whatever its length. */
 const MAX_REQUESTS = 50_000;
 
@@ -31,32 +30,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function runPipeline(
-  runsDir: string,
-  runId: string,
-  items: number,
-  workMs: number,
-): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      CLI,
-      "run",
-      CHAIN,
-      "--runs-dir",
-      runsDir,
-      "--run-id",
-      runId,
-      "--force",
-      "--set",
-      `items=${items}`,
-      "--set",
-      `work_ms=${workMs}`,
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+function runPipeline(runsDir: string, runId: string, items: number, workMs: number): Deno.ChildProcess {
+  return spawnChainRun(runsDir, runId, { set: { items, work_ms: workMs }, flags: ["--force"] });
 }
 
 /** The run's own duration in ms, from the store. */

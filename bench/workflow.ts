@@ -19,10 +19,15 @@ import { RunStore } from "../src/workflow/store.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 
 function twentySteps(): string {
-  const steps = Array.from({ length: 20 }, (_, i) =>
-    i === 0
-      ? `  - id: s0\n    uses: test.work\n    with: { items: 50 }`
-      : `  - id: s${i}\n    uses: test.work\n    needs: [s${i - 1}]\n    with: { items: 50, input: "\${{ steps.s${i - 1}.outputs.results }}" }`);
+  const steps = Array.from(
+    { length: 20 },
+    (_, i) =>
+      i === 0
+        ? `  - id: s0\n    uses: test.work\n    with: { items: 50 }`
+        : `  - id: s${i}\n    uses: test.work\n    needs: [s${
+          i - 1
+        }]\n    with: { items: 50, input: "\${{ steps.s${i - 1}.outputs.results }}" }`,
+  );
   return `name: twenty\nconcurrency: 4\nsteps:\n${steps.join("\n")}\n`;
 }
 
@@ -31,7 +36,8 @@ async function benchResume(): Promise<void> {
   const file = `${dir}/twenty.yaml`;
   await Deno.writeTextFile(file, twentySteps());
   const cli = (args: string[]) =>
-    new Deno.Command(Deno.execPath(), { args: ["run", "-A", `${ROOT}src/cli.ts`, ...args], stderr: "null" }).output();
+    new Deno.Command(Deno.execPath(), { args: ["run", "-A", `${ROOT}src/cli.ts`, ...args], stderr: "null" })
+      .output();
   const run = await cli(["run", file, "--runs-dir", dir, "--run-id", "r"]);
   if (run.code !== 0) throw new Error("the 20-step run failed");
   const times: number[] = [];
@@ -48,8 +54,16 @@ async function benchResume(): Promise<void> {
   store.close();
   times.sort((a, b) => a - b);
   console.log(`resume of a fully finished 20-step run, CLI wall time (process start to exit):`);
-  console.log(`  median ${times[2].toFixed(0)} ms, best ${times[0].toFixed(0)} ms  (target <= 1000 ms; includes Deno start-up)`);
-  console.log(`resume of the finished run in-process (nothing left to do): ${inProcess.toFixed(1)} ms, status ${status}`);
+  console.log(
+    `  median ${times[2].toFixed(0)} ms, best ${
+      times[0].toFixed(0)
+    } ms  (target <= 1000 ms; includes Deno start-up)`,
+  );
+  console.log(
+    `resume of the finished run in-process (nothing left to do): ${
+      inProcess.toFixed(1)
+    } ms, status ${status}`,
+  );
   await Deno.remove(dir, { recursive: true });
 }
 
@@ -79,8 +93,26 @@ async function benchCommitOverhead(): Promise<void> {
     const dir = await Deno.makeTempDir();
     const store = new RunStore(`${dir}/pipeline.db`);
     const kind: StepKind = { ...stepKinds.get("test.work")!, exactlyOnce };
-    store.createRun({ id: "r", workflow: "b", file: "-", source: "", params: "{}", status: "running", pid: Deno.pid, created: Date.now() }, [{ id: "s", kind: kind.name }]);
-    const ctx = new StepRun({ runId: "r", stepId: "s", kind, params: {}, paths: new StepPaths(`${dir}/r`, "s"), store, reporter: new SilentReporter(), signal: new AbortController().signal });
+    store.createRun({
+      id: "r",
+      workflow: "b",
+      file: "-",
+      source: "",
+      params: "{}",
+      status: "running",
+      pid: Deno.pid,
+      created: Date.now(),
+    }, [{ id: "s", kind: kind.name }]);
+    const ctx = new StepRun({
+      runId: "r",
+      stepId: "s",
+      kind,
+      params: {},
+      paths: new StepPaths(`${dir}/r`, "s"),
+      store,
+      reporter: new SilentReporter(),
+      signal: new AbortController().signal,
+    });
     await ctx.prepare();
     const t0 = performance.now();
     await ctx.forEachItem({ output: "results", items, batchSize, process });
@@ -100,11 +132,21 @@ async function benchCommitOverhead(): Promise<void> {
   }
   const c = median(compute), b = median(base), d = median(durable), l = median(ledger);
   const pct = (x: number, of: number) => `${(100 * (x / of - 1)).toFixed(1)}%`;
-  console.log(`100,000 tiny items (one sha256 each), batches of ${batchSize}, commits every 250 ms, median of 5:`);
+  console.log(
+    `100,000 tiny items (one sha256 each), batches of ${batchSize}, commits every 250 ms, median of 5:`,
+  );
   console.log(`  computed only, results dropped:             ${c.toFixed(0)} ms`);
   console.log(`  computed + encoded as JSONL, not persisted:  ${b.toFixed(0)} ms`);
-  console.log(`  committed (write + fsync + SQLite):          ${d.toFixed(0)} ms  persistence overhead ${pct(d, b)} (target <= 5%), ${pct(d, c)} over compute only`);
-  console.log(`  committed with the exactly-once ledger:      ${l.toFixed(0)} ms  persistence overhead ${pct(l, b)}, ${pct(l, c)} over compute only`);
+  console.log(
+    `  committed (write + fsync + SQLite):          ${d.toFixed(0)} ms  persistence overhead ${
+      pct(d, b)
+    } (target <= 5%), ${pct(d, c)} over compute only`,
+  );
+  console.log(
+    `  committed with the exactly-once ledger:      ${l.toFixed(0)} ms  persistence overhead ${pct(l, b)}, ${
+      pct(l, c)
+    } over compute only`,
+  );
 }
 
 if (import.meta.main) {

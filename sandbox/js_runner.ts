@@ -5,12 +5,15 @@
  *
  * A worker costs about 15 ms of CPU to start, far more than a sample, so samples first run in a
  * reusable worker: a deep-frozen realm that serves up to {@link SAMPLES_PER_REALM} samples (see
- * js_sample_worker.ts for why one sample cannot change another's verdict there). Its `passed`, `failed`
- * and `syntax_error` verdicts are final. Any other outcome (an error, a timeout, running out of memory or
- * output, the worker dying) may have been caused by code an earlier sample left running, or by the frozen
- * realm itself, so the runner discards that worker, tells the host, and re-runs the sample in a fresh
- * single-use worker, whose verdict is final. A replacement reusable worker is started in the background
- * while samples run, so its start-up cost overlaps with work.
+ * js_sample_worker.ts for why one sample cannot change another's verdict there). Its `passed`, `failed`,
+ * `syntax_error` and `error` verdicts are final: they come from the sample's own imports, which nothing
+ * an earlier sample left behind can reach. Two exceptions, and every other outcome (a timeout, running
+ * out of memory or output, a worker error event, the worker dying), may have been caused by code an
+ * earlier sample left running or by the frozen realm itself: an error thrown by a write to a frozen
+ * object (the realm froze more than a fresh one does), so the runner discards that worker, tells the
+ * host, and re-runs the sample in a fresh single-use worker, whose verdict is final. A replacement
+ * reusable worker is started in the background while samples run, so its start-up cost overlaps with
+ * work.
  *
  * @module
  */
@@ -28,8 +31,21 @@ const WORKER_URL = "data:text/javascript," + encodeURIComponent(`(${String(sampl
 /** Samples one reusable worker serves before it is replaced (bounds the modules and memory it keeps). */
 export const SAMPLES_PER_REALM = 64;
 
-/** Verdicts of a reusable worker that stand without a re-run. */
-const FINAL_IN_SHARED_REALM: ReadonlySet<SandboxStatus> = new Set(["passed", "failed", "syntax_error"]);
+/** Verdicts the harness of a reusable worker may give that stand without a re-run. */
+const FINAL_IN_SHARED_REALM: ReadonlySet<SandboxStatus> = new Set([
+  "passed",
+  "failed",
+  "syntax_error",
+  "error",
+]);
+
+/** A verdict as a {@link SampleWorker} reports it. */
+interface WorkerOutcome {
+  status: SandboxStatus;
+  message: string;
+  /** True when a reusable worker's verdict stands without a re-run in a fresh worker. */
+  final: boolean;
+}
 
 /** A data: URL holding `source` as a module of the given dialect. */
 export function moduleUrl(source: string, dialect: SandboxRequest["dialect"]): string {
@@ -65,7 +81,7 @@ class SampleWorker {
   readonly #worker: Worker;
   readonly #port: MessagePort;
   readonly #nonce = randomHex(16);
-  #pending: ((response: Pick<SandboxResponse, "status" | "message">) => void) | undefined;
+  #pending: ((outcome: WorkerOutcome) => void) | undefined;
   #dead = false;
   /** Samples this worker has started. */
   samplesRun = 0;
@@ -77,13 +93,16 @@ class SampleWorker {
     this.#port.onmessage = (event: MessageEvent) => {
       const data = event.data as Partial<WorkerVerdict> | null;
       if (data?.nonce === this.#nonce && typeof data.status === "string") {
-        this.#settle(data.status as SandboxStatus, String(data.message ?? ""));
+        const status = data.status as SandboxStatus;
+        const final = FINAL_IN_SHARED_REALM.has(status) && data.frozenWrite !== true;
+        this.#settle({ status, message: String(data.message ?? ""), final });
       }
     };
     this.#worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
       this.#dead = true;
-      this.#settle("error", `the sample's worker failed before a verdict: ${event.message}`);
+      const message = `the sample's worker failed before a verdict: ${event.message}`;
+      this.#settle({ status: "error", message, final: false });
     };
     const start: WorkerStart = { nonce: this.#nonce, outputLimitBytes, reusable, port: channel.port2 };
     this.#worker.postMessage(start, [channel.port2]);
@@ -95,18 +114,22 @@ class SampleWorker {
   }
 
   /** Runs one sample; the worker is terminated on timeout. */
-  run(request: SandboxRequest): Promise<SandboxResponse> {
+  run(request: SandboxRequest): Promise<SandboxResponse & { final: boolean }> {
     this.samplesRun++;
     const solutionUrl = moduleUrl(solutionModuleSource(request, randomHex(16)), request.dialect);
     const testUrl = moduleUrl(testModuleSource(request, solutionUrl), request.dialect);
-    return new Promise<SandboxResponse>((resolve) => {
+    return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.terminate();
-        this.#settle("timeout", `no verdict within ${request.timeoutMs} ms`);
+        this.#settle({
+          status: "timeout",
+          message: `no verdict within ${request.timeoutMs} ms`,
+          final: false,
+        });
       }, request.timeoutMs);
-      this.#pending = ({ status, message }) => {
+      this.#pending = ({ status, message, final }) => {
         clearTimeout(timer);
-        resolve({ id: request.id, status, message: truncate(message, MAX_MESSAGE_CHARS) });
+        resolve({ id: request.id, status, message: truncate(message, MAX_MESSAGE_CHARS), final });
       };
       this.#port.postMessage({ solutionUrl, testUrl });
     });
@@ -119,10 +142,10 @@ class SampleWorker {
     this.#worker.terminate();
   }
 
-  #settle(status: SandboxStatus, message: string): void {
+  #settle(outcome: WorkerOutcome): void {
     const pending = this.#pending;
     this.#pending = undefined;
-    pending?.({ status, message });
+    pending?.(outcome);
   }
 }
 
@@ -133,7 +156,8 @@ export async function runInFreshWorker(
 ): Promise<SandboxResponse> {
   const worker = new SampleWorker(false, outputLimitBytes);
   try {
-    return await worker.run(request);
+    const { final: _, ...response } = await worker.run(request);
+    return response;
   } finally {
     worker.terminate();
   }
@@ -159,8 +183,8 @@ export class JsRunner {
   async verify(request: SandboxRequest, onRetry: () => void): Promise<SandboxResponse> {
     const worker = this.#takeWorker();
     const reusedRealm = worker.samplesRun > 0;
-    const response = await worker.run(request);
-    if (FINAL_IN_SHARED_REALM.has(response.status) && worker.usable) {
+    const { final, ...response } = await worker.run(request);
+    if (final && worker.usable) {
       if (worker.samplesRun < SAMPLES_PER_REALM) this.#warm = worker;
       else worker.terminate();
       return { ...response, reusedRealm };

@@ -16,9 +16,10 @@
  * A `reusable` worker serves many samples. It additionally deep-freezes everything reachable from the
  * global object, the global object included, so no sample can leave state behind that a later sample
  * reads. Code a sample leaves running (a timer, a pending promise) can still run while a later sample
- * runs, but with nothing shared left to write, all it can do is use time, memory or output, or throw:
- * each of those turns into a verdict other than `passed`, `failed` or `syntax_error`, and the runner
- * re-runs every such sample in a fresh single-use worker (see js_runner.ts).
+ * runs, but with nothing shared left to write, all it can do is use time, memory or output, or throw
+ * from its own callbacks (a worker error event, never an exception inside the later sample's own
+ * imports): each of those turns into a verdict the runner does not trust, and it re-runs the sample in a
+ * fresh single-use worker (see js_runner.ts).
  *
  * @module
  */
@@ -51,6 +52,8 @@ export interface WorkerVerdict {
   status: string;
   /** Why, truncated. */
   message: string;
+  /** True when the sample threw because it wrote to a frozen or non-extensible object. */
+  frozenWrite: boolean;
 }
 
 /** Entry point of the sample worker (runs as `(${sampleWorkerMain})()` inside the worker). */
@@ -79,14 +82,21 @@ export function sampleWorkerMain(): void {
   }
   freeze(AssertionError.prototype);
 
-  function send(status: string, message: string): void {
+  function send(status: string, message: string, frozenWrite = false): void {
     if (current.verdictSent) return;
     current.verdictSent = true;
     port?.postMessage({
       nonce,
       status,
       message: message.length > 500 ? message.slice(0, 485) + " ...[truncated]" : message,
+      frozenWrite,
     });
+  }
+
+  /** True for the TypeError V8 throws on a write to a frozen object or a non-extensible one. */
+  function isFrozenWrite(thrown: unknown): boolean {
+    return thrown instanceof TypeError &&
+      /read[- ]only|not extensible|Cannot (redefine|delete|define|assign|add)/.test(toText(thrown.message));
   }
 
   function show(value: unknown): string {
@@ -278,7 +288,7 @@ export function sampleWorkerMain(): void {
       await import(sample.testUrl);
     } catch (thrown) {
       try {
-        send(statusOf(thrown, phase), describe(thrown));
+        send(statusOf(thrown, phase), describe(thrown), isFrozenWrite(thrown));
       } catch {
         send("error", "a value was thrown that could not be inspected");
       }

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { startServer } from "../src/server/serve.ts";
 import { RunStore } from "../src/workflow/store.ts";
+import { spawnChainRun } from "./fixtures/chain.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -21,8 +22,6 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
-const CHAIN = new URL("./fixtures/chain.yaml", import.meta.url).pathname;
 const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
 if (!hasChromium) {
   console.error(`skipping the dashboard browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
@@ -60,25 +59,7 @@ Deno.test({
     const runsDir = await Deno.makeTempDir({ prefix: "dashboard_runs_" });
     const profile = await Deno.makeTempDir({ prefix: "dashboard_chromium_" });
     const runId = "chain-browser";
-    const pipeline = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        CLI,
-        "run",
-        CHAIN,
-        "--runs-dir",
-        runsDir,
-        "--run-id",
-        runId,
-        "--set",
-        "items=60",
-        "--set",
-        "work_ms=80",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const pipeline = spawnChainRun(runsDir, runId, { set: { items: 60, work_ms: 80 } });
     const server = startServer({ runsDir, port: 0, pollMs: 100 });
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,

@@ -51,7 +51,9 @@ async function referenceOutputs(): Promise<Record<string, string>> {
 function assertExactlyOnce(runsDir: string, runId: string) {
   const store = new RunStore(`${runsDir}/pipeline.db`);
   try {
-    for (const [step, items] of Object.entries(STEPS)) assert.equal(store.ledgerCount(runId, step), items, step);
+    for (const [step, items] of Object.entries(STEPS)) {
+      assert.equal(store.ledgerCount(runId, step), items, step);
+    }
     assert.equal(store.getRun(runId)?.status, "done");
   } finally {
     store.close();
@@ -61,8 +63,14 @@ function assertExactlyOnce(runsDir: string, runId: string) {
 /** Kills a run at a point, resumes it until done, and compares with the reference. */
 async function crashAndResume(crashEnv: Record<string, string>, extra: string[] = []) {
   const dir = await Deno.makeTempDir();
-  const crashed = await finish(pipeline(["run", WORKFLOW, "--runs-dir", dir, "--run-id", "r", ...extra], crashEnv));
-  assert.equal(crashed.signal, "SIGKILL", `expected a SIGKILL crash, got code ${crashed.code}: ${crashed.stderr}`);
+  const crashed = await finish(
+    pipeline(["run", WORKFLOW, "--runs-dir", dir, "--run-id", "r", ...extra], crashEnv),
+  );
+  assert.equal(
+    crashed.signal,
+    "SIGKILL",
+    `expected a SIGKILL crash, got code ${crashed.code}: ${crashed.stderr}`,
+  );
   const resumed = await finish(pipeline(["resume", "r", "--runs-dir", dir]));
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(await outputsOf(dir, "r"), await referenceOutputs());
@@ -92,7 +100,9 @@ Deno.test("SIGKILL from outside inside a running step, twice, then resume", asyn
       for (let i = 0; i < 400; i++) {
         await new Promise((r) => setTimeout(r, 50));
         const step = store.getSteps("r").find((s) => s.step_id === "second");
-        if (step && step.status === "running" && step.items_done > 4 + 10 * Number(args[0] === "resume")) break;
+        if (step && step.status === "running" && step.items_done > 4 + 10 * Number(args[0] === "resume")) {
+          break;
+        }
       }
     } finally {
       store.close();

@@ -12,6 +12,7 @@
  * @module
  */
 import { join } from "node:path";
+import { exists, writeAll } from "../util/fs.ts";
 
 /** The dtypes this module reads from files. */
 export type StoredDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32";
@@ -386,21 +387,6 @@ async function readInto(
       throw new Error(`${where}: truncated file, got ${filled} of ${target.byteLength} bytes`);
     }
     filled += read;
-  }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.byteLength) written += await file.write(bytes.subarray(written));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
 

@@ -7,6 +7,7 @@
 import { Tokenizer } from "@huggingface/tokenizers";
 import { join } from "node:path";
 import { type JsonObject, readJson } from "./checkpoint.ts";
+import { exists } from "../util/fs.ts";
 
 /** Options for {@linkcode TextTokenizer.encode}. */
 export interface EncodeOptions {
@@ -97,14 +98,4 @@ export function specialTokenText(value: unknown): string | null {
     return value.content;
   }
   return null;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }

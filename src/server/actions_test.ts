@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
-import { CHAIN_FIXTURE } from "./testing.ts";
+import { spawnChainRun } from "../../tests/fixtures/chain.ts";
 
 const TOKEN = "actions-token";
-const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -18,23 +17,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 Deno.test("cancel stops a live run gracefully and resume finishes it", async () => {
   const runsDir = await Deno.makeTempDir({ prefix: "server_actions_" });
   const runId = "chain-live";
-  const pipeline = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      CLI,
-      "run",
-      CHAIN_FIXTURE,
-      "--runs-dir",
-      runsDir,
-      "--run-id",
-      runId,
-      "--set",
-      "work_ms=40",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const pipeline = spawnChainRun(runsDir, runId, { set: { work_ms: 40 } });
   const { app, reader } = createApp({ runsDir, token: TOKEN, tokenForReads: false });
   const post = (action: string) =>
     app.request(`/api/runs/${runId}/${action}`, {

@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { cancelRun, resumeRun } from "./actions.ts";
+import type { RunRow } from "../workflow/store.ts";
 import { accessControl, type AccessPolicy } from "./auth.ts";
 import { dashboardAssets } from "./dashboard.ts";
 import { type EventStreamOptions, streamRunEvents } from "./events.ts";
@@ -199,42 +200,30 @@ export function createApp(options: AppOptions): StatusApp {
       return c.text(text, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
     },
   );
-  routes.json(
+  const actions = [
     {
-      method: "post",
-      path: "/api/runs/:id/resume",
+      action: "resume",
       summary: "Resume a stopped run in a new pipeline process",
-      params: RunParams,
-      query: NoQuery,
-      response: ActionResult,
-      status: 202,
-      errors: [400, 401, 403, 404, 409],
-      alwaysAuth: true,
+      act: (run: RunRow) => resumeRun(run, runsDir),
     },
-    ({ params }) => ({
-      runId: params.id,
-      action: "resume" as const,
-      pid: resumeRun(reader.getRun(params.id), runsDir),
-    }),
-  );
-  routes.json(
-    {
-      method: "post",
-      path: "/api/runs/:id/cancel",
-      summary: "Stop a running run (SIGTERM; it ends interrupted)",
-      params: RunParams,
-      query: NoQuery,
-      response: ActionResult,
-      status: 202,
-      errors: [400, 401, 403, 404, 409],
-      alwaysAuth: true,
-    },
-    ({ params }) => ({
-      runId: params.id,
-      action: "cancel" as const,
-      pid: cancelRun(reader.getRun(params.id)),
-    }),
-  );
+    { action: "cancel", summary: "Stop a running run (SIGTERM; it ends interrupted)", act: cancelRun },
+  ] as const;
+  for (const { action, summary, act } of actions) {
+    routes.json(
+      {
+        method: "post",
+        path: `/api/runs/:id/${action}`,
+        summary,
+        params: RunParams,
+        query: NoQuery,
+        response: ActionResult,
+        status: 202,
+        errors: [400, 401, 403, 404, 409],
+        alwaysAuth: true,
+      },
+      ({ params }) => ({ runId: params.id, action, pid: act(reader.getRun(params.id)) }),
+    );
+  }
   const openApi = openApiDocument(routes.docs, policy.tokenForReads);
   app.get("/api/openapi.json", (c) => c.json(openApi));
 

@@ -10,7 +10,8 @@ import { applyOverrides, loadWorkflow } from "../workflow/spec.ts";
 import { RunStore } from "../workflow/store.ts";
 
 /** The chain fixture's path. */
-export const CHAIN_FIXTURE = new URL("../../tests/fixtures/chain.yaml", import.meta.url).pathname;
+export { CHAIN as CHAIN_FIXTURE } from "../../tests/fixtures/chain.ts";
+import { CHAIN as CHAIN_FIXTURE } from "../../tests/fixtures/chain.ts";
 
 /** A temporary runs directory with one finished chain run; `cleanup` removes it. */
 export interface ChainRuns {

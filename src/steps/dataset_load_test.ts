@@ -6,9 +6,15 @@ import { readRecords } from "../workflow/step.ts";
 import { RunStore } from "../workflow/store.ts";
 import { seededShuffle } from "./dataset_load.ts";
 
-async function load(withBlock: string): Promise<{ status: string; records: unknown[]; error: string | null }> {
+async function load(
+  withBlock: string,
+): Promise<{ status: string; records: unknown[]; error: string | null }> {
   const dir = await Deno.makeTempDir();
-  const workflow = parseWorkflow(`name: d\nsteps:\n  - id: load\n    uses: dataset.load\n    with: ${withBlock}\n`, "d.yaml", stepKinds);
+  const workflow = parseWorkflow(
+    `name: d\nsteps:\n  - id: load\n    uses: dataset.load\n    with: ${withBlock}\n`,
+    "d.yaml",
+    stepKinds,
+  );
   const store = new RunStore(`${dir}/pipeline.db`);
   const options = { store, workflow, params: {}, runId: "r", runDir: `${dir}/r` };
   await createRun(options);
@@ -23,7 +29,11 @@ Deno.test("dataset.load reads HumanEval (.jsonl.gz) with a limit", async () => {
   const path = new URL("../../../shared/datasets/humaneval/HumanEval.jsonl.gz", import.meta.url).pathname;
   const { status, records } = await load(`{ path: "${path}", limit: 3 }`);
   assert.equal(status, "done");
-  assert.deepEqual(records.map((r) => (r as { task_id: string }).task_id), ["HumanEval/0", "HumanEval/1", "HumanEval/2"]);
+  assert.deepEqual(records.map((r) => (r as { task_id: string }).task_id), [
+    "HumanEval/0",
+    "HumanEval/1",
+    "HumanEval/2",
+  ]);
 });
 
 Deno.test("dataset.load shuffles reproducibly with a seed", async () => {

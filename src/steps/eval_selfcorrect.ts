@@ -79,6 +79,7 @@ export const evalSelfcorrect = defineStep({
       });
     } finally {
       await model.close();
+      await verifier.close?.();
     }
     const rollouts = (await readJsonl(committedRecordsPath(ctx.workDir, "rollouts"))).map((r) =>
       JudgedRollout.parse(r)

@@ -189,6 +189,7 @@ function useSelectedWeights(
 async function closeAll(trainer: ScoreTrainer, base: GenerationModel | undefined): Promise<void> {
   await trainer.training.release();
   await trainer.scoring.release();
+  await trainer.verifier.close?.();
   await base?.close();
 }
 

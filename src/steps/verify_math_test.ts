@@ -1,46 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { ArtifactRef, ItemLoop, StepContext } from "../workflow/step.ts";
+import { memoryContext, recordsArtifact as inputArtifact } from "./testing.ts";
 import { verifyMath } from "./verify_math.ts";
-
-/** A minimal in-memory context: runs forEachItem batches in order and collects the output records. */
-function memoryContext<P>(params: P, written: unknown[]): StepContext<P> {
-  return {
-    runId: "run",
-    stepId: "verify",
-    params,
-    workDir: "/tmp",
-    signal: new AbortController().signal,
-    log() {},
-    progress() {},
-    metric() {},
-    records: () => Promise.reject(new Error("not used")),
-    dir: () => Promise.reject(new Error("not used")),
-    async forEachItem<I, R>(loop: ItemLoop<I, R>) {
-      const size = loop.batchSize ?? 16;
-      for (let start = 0; start < loop.items.length; start += size) {
-        written.push(...await loop.process(loop.items.slice(start, start + size), start));
-      }
-    },
-    saveCheckpoint: () => Promise.reject(new Error("not used")),
-    latestCheckpoint: () => Promise.resolve(undefined),
-  };
-}
-
-async function inputArtifact(records: unknown[]): Promise<ArtifactRef> {
-  const dir = await Deno.makeTempDir();
-  const path = join(dir, "records.jsonl");
-  await Deno.writeTextFile(path, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
-  return {
-    artifact: true,
-    step: "gen",
-    output: "records",
-    path,
-    kind: "records",
-    sha256: "x",
-    count: records.length,
-  };
-}
 
 Deno.test("verify.math checks attempt 1 and attempt 2 fields of generated records", async () => {
   const input = await inputArtifact([

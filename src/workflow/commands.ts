@@ -317,7 +317,11 @@ export function stepsCommand(args: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify(rows, null, 2));
   else {
     for (const row of rows) {
-      console.log(`${row.name}: ${row.description}\n  with: ${row.params.join(", ")}\n  outputs: ${row.outputs.join(", ")}`);
+      console.log(
+        `${row.name}: ${row.description}\n  with: ${row.params.join(", ")}\n  outputs: ${
+          row.outputs.join(", ")
+        }`,
+      );
     }
   }
   return Promise.resolve(EXIT.done);

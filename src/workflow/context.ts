@@ -11,6 +11,7 @@
  */
 import type { StepPaths } from "./artifacts.ts";
 import { crashPoint } from "./faults.ts";
+import { writeAll } from "../util/fs.ts";
 import type { Reporter } from "./progress.ts";
 import type { Checkpoint, ItemLoop, OutputSpec, RecordWriter, StepContext, StepKind } from "./step.ts";
 import type { RunStore } from "./store.ts";
@@ -25,17 +26,11 @@ export const COMMIT_MAX_ITEMS = 8192;
 
 const encoder = new TextEncoder();
 
-
 /** Serialises records as JSON lines. */
 export function encodeRecords(records: Iterable<unknown>): Uint8Array {
   let text = "";
   for (const record of records) text += JSON.stringify(record) + "\n";
   return encoder.encode(text);
-}
-
-async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) offset += await file.write(data.subarray(offset));
 }
 
 /** Everything a {@link StepRun} needs from the engine. */

@@ -141,7 +141,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
     : finished.size === workflow.steps.length
     ? "done"
     : "failed";
-  const error = failed.size > 0 ? `failed steps: ${[...failed].join(", ")}` : null;
+  const error = status === "failed" ? `failed steps: ${[...failed].join(", ")}` : null;
   store.setRunStatus(runId, status, error);
   store.addEvent(runId, null, `run.${status}`, { error });
   return status;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { stepKinds } from "../steps/mod.ts";
-import { createRun, executeRun, type ExecuteOptions, resetFrom } from "./engine.ts";
+import { createRun, type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
 import { applyOverrides, parseWorkflow } from "./spec.ts";
 import { RunStore } from "./store.ts";
 
@@ -23,11 +23,23 @@ steps:
     with: { items: 3, input: "\${{ steps.b.outputs.results }}" }
 `;
 
-async function setup(source = SOURCE, sets: string[] = [], runId = "r", dir?: string): Promise<ExecuteOptions> {
+async function setup(
+  source = SOURCE,
+  sets: string[] = [],
+  runId = "r",
+  dir?: string,
+): Promise<ExecuteOptions> {
   const runsDir = dir ?? await Deno.makeTempDir();
   const workflow = parseWorkflow(source, "t.yaml", stepKinds);
   const store = new RunStore(`${runsDir}/pipeline.db`);
-  const options = { store, workflow, params: applyOverrides(workflow, sets), runId, runDir: `${runsDir}/${runId}`, commitIntervalMs: 0 };
+  const options = {
+    store,
+    workflow,
+    params: applyOverrides(workflow, sets),
+    runId,
+    runDir: `${runsDir}/${runId}`,
+    commitIntervalMs: 0,
+  };
   await createRun(options);
   return options;
 }
@@ -47,7 +59,9 @@ Deno.test("a failed item fails the step; resume re-runs only the uncommitted ite
 });
 
 Deno.test("retry with backoff recovers from transient failures within one run", async () => {
-  const options = await setup(SOURCE.replace("attempts: 1, backoff", "attempts: 3, backoff"), ["fail_times=2"]);
+  const options = await setup(SOURCE.replace("attempts: 1, backoff", "attempts: 3, backoff"), [
+    "fail_times=2",
+  ]);
   assert.equal(await executeRun(options), "done");
   assert.equal(options.store.getStep("r", "b")!.attempts, 3);
   options.store.close();
@@ -102,7 +116,11 @@ Deno.test("independent steps run in parallel up to the workflow's concurrency", 
   const source = `name: par
 concurrency: 3
 steps:
-${[1, 2, 3].map((i) => `  - id: s${i}\n    uses: test.work\n    with: { items: 10, work_ms: 30, batch_size: 1 }`).join("\n")}
+${
+    [1, 2, 3].map((i) =>
+      `  - id: s${i}\n    uses: test.work\n    with: { items: 10, work_ms: 30, batch_size: 1 }`
+    ).join("\n")
+  }
 `;
   const options = await setup(source);
   const started = Date.now();

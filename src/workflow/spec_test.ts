@@ -53,7 +53,12 @@ Deno.test("bad workflow: YAML syntax error points at the bracket", () => {
 });
 
 Deno.test("bad workflow: unknown step kind", () => {
-  expectError(GOOD.replace("uses: test.work\n    with: { items: 3", "uses: test.wrk\n    with: { items: 3"), 6, 5, /unknown step kind 'test\.wrk'.*hint: use one of: .*test\.work/);
+  expectError(
+    GOOD.replace("uses: test.work\n    with: { items: 3", "uses: test.wrk\n    with: { items: 3"),
+    6,
+    5,
+    /unknown step kind 'test\.wrk'.*hint: use one of: .*test\.work/,
+  );
 });
 
 Deno.test("bad workflow: duplicate step id", () => {
@@ -65,7 +70,10 @@ Deno.test("bad workflow: needs an unknown step", () => {
 });
 
 Deno.test("bad workflow: dependency cycle", () => {
-  const source = GOOD.replace("    uses: test.work\n    with: { items: 3", "    uses: test.work\n    needs: [b]\n    with: { items: 3");
+  const source = GOOD.replace(
+    "    uses: test.work\n    with: { items: 3",
+    "    uses: test.work\n    needs: [b]\n    with: { items: 3",
+  );
   expectError(source, 7, 5, /dependency cycle: a -> b -> a/);
 });
 
@@ -78,7 +86,12 @@ Deno.test("bad workflow: reference to an unknown step", () => {
 });
 
 Deno.test("bad workflow: reference to an unknown output", () => {
-  expectError(GOOD.replace("outputs.results", "outputs.result"), 13, 7, /has no output 'result'.*its outputs: results/);
+  expectError(
+    GOOD.replace("outputs.results", "outputs.result"),
+    13,
+    7,
+    /has no output 'result'.*its outputs: results/,
+  );
 });
 
 Deno.test("bad workflow: output used without needs", () => {
@@ -110,7 +123,12 @@ Deno.test("bad workflow: bad step id", () => {
 });
 
 Deno.test("bad workflow: bad timeout format", () => {
-  expectError(GOOD.replace("    uses: test.work\n    needs", "    uses: test.work\n    timeout: soon\n    needs"), 10, 5, /'steps\.1\.timeout'/);
+  expectError(
+    GOOD.replace("    uses: test.work\n    needs", "    uses: test.work\n    timeout: soon\n    needs"),
+    10,
+    5,
+    /'steps\.1\.timeout'/,
+  );
 });
 
 Deno.test("bad workflow: malformed reference", () => {

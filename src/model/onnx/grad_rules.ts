@@ -242,7 +242,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
   Gather: (g, node, [dy]) => {
     const [data, indices] = node.inputs as Tensor[];
     const axis = intAttr(node, "axis", 0);
-    if (axis === 0) return [g.scatterNDAdd(g.zerosLike(data), g.unsqueeze(indices, [-1]), dy!), null];
+    if (axis === 0) return [gatherRowsAdjoint(g, data, indices, dy!), null];
     return [g.gather(dy!, g.ints(inversePermutation(g, node, axis)), axis), null];
   },
   GatherElements: (g, node, [dy]) => {
@@ -275,3 +275,25 @@ export const GRAD_RULES: Record<string, GradRule> = {
   Cast: (g, { inputs: [x] }, [dy]) => [g.cast(dy!, x!.dtype)],
   Expand: (g, { inputs: [x] }, [dy]) => [sumToShape(g, dy!, x!), null],
 };
+
+/**
+ * The adjoint of Gather on axis 0 (an embedding lookup): the rows of `dy` summed per distinct index.
+ *
+ * ScatterND with `reduction: add` would do it in one op, but onnxruntime's CPU kernel adds repeated indices
+ * from several threads at once and loses updates. So the sums are taken first, race-free and in a fixed
+ * order, as one matrix product: onehot[u, n] = (inverse[n] == u) over the U distinct indices, times dy as
+ * [N, rest]. Each distinct row is then written once with a plain ScatterND.
+ */
+function gatherRowsAdjoint(g: Graph, data: Tensor, indices: Tensor, dy: Tensor): Tensor {
+  const rest = data.shape.slice(1);
+  if (!rest.every((d): d is number => typeof d === "number")) {
+    throw new Error("Gather gradient: the gathered rows need a static shape");
+  }
+  const width = rest.reduce((a, b) => a * b, 1);
+  const { values, inverse } = g.unique(g.reshape(indices, [-1]));
+  const distinct = g.range(g.scalar(0, "int64"), g.squeeze(g.shape(values), [0]), g.scalar(1, "int64"));
+  const onehot = g.cast(g.equal(g.unsqueeze(distinct, [1]), g.unsqueeze(inverse, [0])), dy.dtype);
+  const sums = g.matmul(onehot, g.reshape(dy, [-1, width]));
+  const rows = g.reshape(sums, g.concat([g.shape(values), g.ints(rest)], 0));
+  return g.scatterND(g.zerosLike(data), g.unsqueeze(values, [-1]), rows);
+}

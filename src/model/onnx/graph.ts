@@ -404,11 +404,22 @@ export class Graph {
       reduction: attr.string("add"),
     })[0];
   }
-  /** `data` with `updates` added at the index tuples in `indices` (the adjoint of Gather on axis 0). */
-  scatterNDAdd(data: Tensor, indices: Tensor, updates: Tensor): Tensor {
-    return this.node("ScatterND", [data, indices, updates], [{ dtype: data.dtype, shape: [...data.shape] }], {
-      reduction: attr.string("add"),
-    })[0];
+  /** `data` with its slices at the (distinct) index tuples in `indices` replaced by `updates`. */
+  scatterND(data: Tensor, indices: Tensor, updates: Tensor): Tensor {
+    return this.node("ScatterND", [data, indices, updates], [{
+      dtype: data.dtype,
+      shape: [...data.shape],
+    }])[0];
+  }
+  /** The sorted distinct values of a 1-D tensor, and for each element the index of its value among them. */
+  unique(x: Tensor): { values: Tensor; inverse: Tensor } {
+    const [values, , inverse] = this.node("Unique", [x], [
+      { dtype: x.dtype, shape: [this.unknownDim()] },
+      { dtype: "int64", shape: [this.unknownDim()] },
+      { dtype: "int64", shape: [...x.shape] },
+      { dtype: "int64", shape: [this.unknownDim()] },
+    ], { sorted: attr.int(1) });
+    return { values, inverse };
   }
 
   /** The runtime shape of a tensor as an int64 vector. */

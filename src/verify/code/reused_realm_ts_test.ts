@@ -35,8 +35,15 @@ function reuseTest(name: string, fn: () => Promise<void>) {
 reuseTest("honest samples in a row share one realm and keep their verdicts", async () => {
   await run(RIGHT);
   assert.deepEqual(await run(RIGHT), { status: "passed", reusedRealm: true });
-  assert.equal((await run(WRONG)).status, "failed");
+  assert.deepEqual(await run(WRONG), { status: "failed", reusedRealm: true });
+  assert.deepEqual(await run("  throw new RangeError('no');\n}\n"), { status: "error", reusedRealm: true });
   assert.deepEqual(await run(RIGHT), { status: "passed", reusedRealm: true });
+});
+
+reuseTest("an error from writing to the frozen realm is re-run in a fresh worker", async () => {
+  await run(RIGHT);
+  const patch = "  (Date.prototype as any).year = () => 1;\n  return a + b;\n}\n";
+  assert.deepEqual(await run(patch), { status: "passed", reusedRealm: false });
 });
 
 reuseTest("globals and built-ins cannot be changed for the next sample", async () => {
