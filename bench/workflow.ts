@@ -41,7 +41,7 @@ async function benchResume(): Promise<void> {
   const run = await cli(["run", file, "--runs-dir", dir, "--run-id", "r"]);
   if (run.code !== 0) throw new Error("the 20-step run failed");
   const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 9; i++) {
     const t0 = performance.now();
     await cli(["resume", "r", "--runs-dir", dir]);
     times.push(performance.now() - t0);
@@ -124,7 +124,7 @@ async function benchCommitOverhead(): Promise<void> {
   };
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const compute: number[] = [], base: number[] = [], durable: number[] = [], ledger: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 9; i++) {
     compute.push(await baseline(false));
     base.push(await baseline(true));
     durable.push(await persisted(false));
@@ -133,7 +133,7 @@ async function benchCommitOverhead(): Promise<void> {
   const c = median(compute), b = median(base), d = median(durable), l = median(ledger);
   const pct = (x: number, of: number) => `${(100 * (x / of - 1)).toFixed(1)}%`;
   console.log(
-    `100,000 tiny items (one sha256 each), batches of ${batchSize}, commits every 250 ms, median of 5:`,
+    `100,000 tiny items (one sha256 each), batches of ${batchSize}, commits every 100 ms, median of 9:`,
   );
   console.log(`  computed only, results dropped:             ${c.toFixed(0)} ms`);
   console.log(`  computed + encoded as JSONL, not persisted:  ${b.toFixed(0)} ms`);

@@ -129,7 +129,12 @@ function describeIssue(issue: z.core.$ZodIssue): { problem: string; hint: string
 /** Parses and checks a workflow's text. Throws {@link WorkflowError} on the first mistake. */
 export function parseWorkflow(source: string, file: string, registry: StepRegistry): Workflow {
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(source, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+  });
   const locate = locator(doc, lines);
   if (doc.errors.length > 0) {
     const error = doc.errors[0];
