@@ -3,9 +3,11 @@
  * Llama of about 25M parameters, for this project's generator and for transformers.js `generate()` on the
  * same exported model folder, both on onnxruntime-node's CPU provider. Greedy decoding, EOS ignored, so both
  * produce exactly batch x max_new_tokens tokens. Each (engine, batch size) runs in its own subprocess so its
- * peak memory (VmHWM) is its own; each timed run follows a short warm-up run.
+ * peak memory (VmHWM) is its own; each timed run follows a short warm-up run. The two engines alternate for
+ * `--repeats` rounds and the table shows the median rate of each, so load from other work on the machine
+ * falls on both alike.
  *
- * Usage: deno run -A bench/generate.ts [--batches 1,8,32] [--new-tokens 64] [--prompt-tokens 48]
+ * Usage: deno run -A bench/generate.ts [--batches 1,8,32] [--new-tokens 64] [--prompt-tokens 48] [--repeats 3]
  *
  * @module
  */
@@ -198,12 +200,17 @@ async function main(): Promise<void> {
       batches: { type: "string", default: "1,8,32" },
       "new-tokens": { type: "string", default: "64" },
       "prompt-tokens": { type: "string", default: "48" },
+      repeats: { type: "string", default: "3" },
     },
   });
   const batches = values.batches.split(",").map(Number);
   const newTokens = Number(values["new-tokens"]);
   const promptTokens = Number(values["prompt-tokens"]);
   const workloads = values.workload.split(",") as Workload[];
+  const repeats = Number(values.repeats);
+  if (!Number.isInteger(repeats) || repeats < 1) {
+    throw new Error(`bench/generate.ts: --repeats must be an integer >= 1, got ${values.repeats}`);
+  }
   if (values.worker) {
     const run = values.worker === "ours" ? runOurs : runTransformersJs;
     console.log(JSON.stringify(await run(workloads[0], batches[0], newTokens, promptTokens)));
@@ -221,24 +228,39 @@ async function main(): Promise<void> {
       "(useful tokens counted; transformers.js runs them batch after batch)",
   );
   console.log(
-    "workload | batch | ours tok/s | transformers.js tok/s | speed-up | ours peak MiB | t.js peak MiB",
+    `workload | batch | ours tok/s | transformers.js tok/s | speed-up | ours peak MiB | t.js peak MiB ` +
+      `(median of ${repeats} alternating rounds)`,
   );
   for (const workload of workloads) {
     for (const batch of batches) {
-      const ours = await measure("ours", workload, batch, newTokens, promptTokens);
-      const theirs = await measure("transformers.js", workload, batch, newTokens, promptTokens);
-      const rate = (m: Measurement) => m.tokens / m.seconds;
-      const differs = workload === "greedy" && ours.firstTokens.join() !== theirs.firstTokens.join();
+      const ours: Measurement[] = [];
+      const theirs: Measurement[] = [];
+      for (let round = 0; round < repeats; round++) {
+        ours.push(await measure("ours", workload, batch, newTokens, promptTokens));
+        theirs.push(await measure("transformers.js", workload, batch, newTokens, promptTokens));
+      }
+      const differs = workload === "greedy" && ours[0].firstTokens.join() !== theirs[0].firstTokens.join();
+      const [ourRate, theirRate] = [medianRate(ours), medianRate(theirs)];
       console.log(
-        `${workload.padEnd(8)} | ${String(batch).padStart(5)} | ${rate(ours).toFixed(1).padStart(10)} | ` +
-          `${rate(theirs).toFixed(1).padStart(21)} | ${
-            (rate(ours) / rate(theirs)).toFixed(2).padStart(7)
-          }x | ` +
-          `${ours.peakMiB.toFixed(0).padStart(13)} | ${theirs.peakMiB.toFixed(0).padStart(13)}` +
+        `${workload.padEnd(8)} | ${String(batch).padStart(5)} | ${ourRate.toFixed(1).padStart(10)} | ` +
+          `${theirRate.toFixed(1).padStart(21)} | ${(ourRate / theirRate).toFixed(2).padStart(7)}x | ` +
+          `${peak(ours).toFixed(0).padStart(13)} | ${peak(theirs).toFixed(0).padStart(13)}` +
           (differs ? " (greedy outputs differ!)" : ""),
       );
     }
   }
+}
+
+/** The median tokens per second of repeated measurements. */
+function medianRate(measurements: readonly Measurement[]): number {
+  const rates = measurements.map((m) => m.tokens / m.seconds).sort((a, b) => a - b);
+  const middle = rates.length >> 1;
+  return rates.length % 2 === 1 ? rates[middle] : (rates[middle - 1] + rates[middle]) / 2;
+}
+
+/** The largest peak memory of repeated measurements, in MiB. */
+function peak(measurements: readonly Measurement[]): number {
+  return Math.max(...measurements.map((m) => m.peakMiB));
 }
 
 if (import.meta.main) await main();

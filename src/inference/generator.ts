@@ -1,8 +1,9 @@
 /**
  * Batched generation with a KV cache: prompts are left-padded and prefilled together, each prompt's cache is
  * replicated for its `n` samples (one prefill per prompt), and the batch decodes one token per step. A
- * sequence that finishes (EOS, a stop string, or max_new_tokens) leaves the batch at once: the cache keeps only
- * the rows still running and drops left padding none of them needs, so finished sequences cost nothing.
+ * sequence that finishes (EOS, a stop string, or max_new_tokens) stops being sampled at once and leaves the
+ * batch at the next rebuild: when waiting prompts take its place, or when enough rows have finished; the new
+ * cache keeps only the rows still running and drops left padding none of them needs.
  *
  * Every sequence samples from its own generator seeded by (seed, prompt key, sample index), so its output does
  * not depend on the batch it ran in: batched and one-at-a-time runs, and resumed runs, agree.
@@ -153,8 +154,10 @@ export class Generator {
 
   /**
    * Continuous batching: waiting prompts are prefilled and merged into the running batch whenever enough
-   * rows are free for all their samples; finished rows leave at once. The cache is rebuilt only when the
-   * batch changes, and then keeps only the positions some remaining row needs.
+   * rows are free for all their samples. Rebuilding the cache copies all of it, so a finished row is not
+   * dropped at once: it stays in the batch, masked and ignored, until prompts join or, once none wait, until
+   * enough rows are finished for compaction to pay ({@link worthCompacting}). A rebuild keeps only the
+   * positions some remaining row needs.
    */
   async #run(
     requests: readonly GenerationRequest[],
@@ -164,28 +167,32 @@ export class Generator {
   ): Promise<Sequence[]> {
     const useCache = run.settings.useKvCache ?? true;
     const all: Sequence[] = [];
-    let active: Sequence[] = [];
+    let batch: Sequence[] = [];
     let cache: KvCache | undefined;
-    while (queue.length > 0 || active.length > 0) {
+    while (queue.length > 0 || batch.some(isRunning)) {
       hooks.signal?.throwIfAborted();
-      const admit = Math.min(queue.length, promptsPerAdmission(run.settings, active.length));
+      const running = batch.filter(isRunning);
+      const admit = Math.min(queue.length, promptsPerAdmission(run.settings, running.length));
       const admitted = admit > 0 ? await this.#prefill(queue.splice(0, admit), requests, run, hooks) : [];
       all.push(...admitted);
-      const running = active.filter((s) => !s.finish);
-      const joining = admitted.filter((s) => !s.finish);
-      const changed = running.length !== active.length || joining.length > 0;
-      // finished sequences let go of their cache rows, so old caches can be freed
-      for (const s of [...active, ...admitted]) if (s.finish) s.cacheRow = undefined;
-      active = [...running, ...joining];
-      if (active.length === 0) continue;
-      if (useCache && changed) cache = await this.#reassemble(active);
-      const logits = useCache ? await this.#decodeStep(active, cache!) : await this.#fullStep(active);
-      if (useCache) {
-        cache = logits.present;
-        active.forEach((s, row) => (s.cacheRow = { cache: logits.present, row }));
+      const joining = admitted.filter(isRunning);
+      const rebuild = !useCache || joining.length > 0 || cache === undefined ||
+        worthCompacting({ rows: batch.length, running, cacheLength: cache.length, waiting: queue.length });
+      if (rebuild) {
+        // finished sequences let go of their cache rows, so old caches can be freed
+        for (const s of [...batch, ...admitted]) if (s.finish) s.cacheRow = undefined;
+        batch = [...running, ...joining];
+        if (batch.length === 0) continue;
+        if (useCache) cache = await this.#reassemble(batch);
       }
-      active.forEach((s, row) => this.#append(s, logits.lastLogits, row, run));
-      hooks.onTokens?.(active.length);
+      const step = useCache ? await this.#decodeStep(batch, cache!) : await this.#fullStep(batch);
+      if (useCache) cache = step.present;
+      batch.forEach((s, row) => {
+        if (s.finish) return;
+        if (useCache) s.cacheRow = { cache: step.present, row };
+        this.#append(s, step.lastLogits, row, run);
+      });
+      hooks.onTokens?.(running.length + joining.length);
     }
     return all;
   }
@@ -258,17 +265,21 @@ export class Generator {
     if (!sequence.finish && sequence.tokens.length >= settings.maxNewTokens) sequence.finish = "length";
   }
 
-  /** One decode step: each row's last token on top of the cache. */
-  #decodeStep(active: readonly Sequence[], cache: KvCache) {
-    const rows = active.length;
+  /**
+   * One decode step: each row's last token on top of the cache. A finished row still in the batch gets a
+   * harmless input (token 0 at position 0, attending to every position); its output is ignored.
+   */
+  #decodeStep(batch: readonly Sequence[], cache: KvCache) {
+    const rows = batch.length;
+    const width = cache.length + 1;
     const inputIds = new BigInt64Array(rows);
     const positionIds = new BigInt64Array(rows);
-    const attentionMask = new BigInt64Array(rows * (cache.length + 1)).fill(1n);
-    active.forEach((s, row) => {
+    const attentionMask = new BigInt64Array(rows * width).fill(1n);
+    batch.forEach((s, row) => {
+      if (s.finish) return;
       inputIds[row] = BigInt(s.tokens[s.tokens.length - 1]);
       positionIds[row] = BigInt(s.promptIds.length + s.tokens.length - 1);
-      const pad = cache.length - cachedLength(s);
-      attentionMask.fill(0n, row * (cache.length + 1), row * (cache.length + 1) + pad);
+      attentionMask.fill(0n, row * width, row * width + cache.length - cachedLength(s));
     });
     return this.session.forward({ inputIds, attentionMask, positionIds, rows, tokens: 1, past: cache });
   }
@@ -307,6 +318,38 @@ export class Generator {
 /** Positions a sequence has in the cache: its prompt and every generated token but the newest. */
 function cachedLength(sequence: Sequence): number {
   return sequence.promptIds.length + sequence.tokens.length - 1;
+}
+
+/** True until the sequence has finished. */
+function isRunning(sequence: Sequence): boolean {
+  return sequence.finish === undefined;
+}
+
+/** What {@link worthCompacting} weighs. */
+interface BatchState {
+  /** Rows in the batch, finished ones included. */
+  rows: number;
+  running: readonly Sequence[];
+  /** Positions in the cache. */
+  cacheLength: number;
+  /** Prompts waiting for rows. */
+  waiting: number;
+}
+
+/**
+ * Whether to rebuild the cache now without admitting prompts. A rebuild copies the cache once (about a
+ * third of a decode step at batch 32), while a decode step's time grows with both rows and cache positions:
+ * every finished row carried and every position no running row needs (left behind by finished long rows)
+ * costs a little at every later step. So rebuild when the cache would be at least 1/16 shorter, or, when no
+ * prompts wait to take the finished rows' place, when finished rows are an eighth of the batch.
+ */
+function worthCompacting(state: BatchState): boolean {
+  if (state.running.length === 0) return true;
+  const finished = state.rows - state.running.length;
+  if (finished === 0) return false;
+  const needed = Math.max(...state.running.map(cachedLength));
+  if ((state.cacheLength - needed) * 16 >= state.cacheLength) return true;
+  return state.waiting === 0 && finished * 8 >= state.rows;
 }
 
 /** Prompts to admit now: as many as have all their samples fit in the free rows (at least one when idle). */

@@ -157,6 +157,17 @@ Deno.test("generation on a tiny random Llama", async (t) => {
       },
     );
 
+    await t.step("sequences that end at their prefill never enter a decode step", async () => {
+      const full = await generator.generate(requests, settings());
+      for (const batchSize of [1, 2]) {
+        const first = await generator.generate(requests, settings({ maxNewTokens: 1, batchSize }));
+        first.forEach(([c], i) => {
+          assert.deepEqual(c.tokenIds, full[i][0].tokenIds.slice(0, 1));
+          assert.equal(c.finishReason, "length");
+        });
+      }
+    });
+
     await t.step("a request over the memory budget is refused before any work", async () => {
       await assert.rejects(
         () => generator.generate(requests, settings({ memoryBudgetBytes: 64 * 1024 })),

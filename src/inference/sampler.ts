@@ -67,17 +67,11 @@ export class TokenSampler {
    */
   choose(logits: Float32Array, offset: number, settings: SamplingSettings, rng: SeededRng): TokenChoice {
     const row = logits.subarray(offset, offset + this.vocab);
+    if (settings.temperature === 0) return greedyChoice(row);
     const max = rowMax(row);
-    const rawLogNormalizer = max + Math.log(sumExp(row, max, 1));
-    if (settings.temperature === 0) {
-      const token = argmax(row);
-      return { token, logprob: 0, rawLogprob: row[token] - rawLogNormalizer };
-    }
     const k = settings.topK > 0 && settings.topK < this.vocab ? settings.topK : 0;
-    if (k === 0 && settings.topP >= 1) {
-      return this.#sampleFull(row, max, settings.temperature, rng, rawLogNormalizer);
-    }
-    return this.#sampleTruncated(row, max, settings, k, rng, rawLogNormalizer);
+    if (k === 0 && settings.topP >= 1) return this.#sampleFull(row, max, settings.temperature, rng);
+    return this.#sampleTruncated(row, max, settings, k, rng);
   }
 
   /** Samples from the whole vocabulary at a temperature, scanning token ids in order. */
@@ -86,7 +80,6 @@ export class TokenSampler {
     max: number,
     temperature: number,
     rng: SeededRng,
-    rawNorm: number,
   ): TokenChoice {
     const weights = this.#weights;
     let total = 0;
@@ -106,6 +99,8 @@ export class TokenSampler {
       }
     }
     while (weights[token] === 0) token--; // guards the rounding at the very end of the scan
+    // at temperature 1 the sampling weights are the raw model's: their sum is the raw normalizer too
+    const rawNorm = max + Math.log(temperature === 1 ? total : sumExp(row, max, 1));
     return { token, logprob: Math.log(weights[token] / total), rawLogprob: row[token] - rawNorm };
   }
 
@@ -120,10 +115,10 @@ export class TokenSampler {
     settings: SamplingSettings,
     topK: number,
     rng: SeededRng,
-    rawNorm: number,
   ): TokenChoice {
     const { temperature, topP } = settings;
     const fullMass = topK === 0 ? sumExp(row, max, temperature) : 0;
+    const rawNorm = max + Math.log(topK === 0 && temperature === 1 ? fullMass : sumExp(row, max, 1));
     let count = topK === 0 ? Math.min(64, row.length) : topK;
     for (;;) {
       const candidates = this.#topCandidates(row, count);
@@ -245,15 +240,29 @@ function rowMax(row: Float32Array): number {
   return max;
 }
 
-/** The first index of the largest value. */
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
-  return best;
+/**
+ * Greedy decoding: the first index of the largest logit, certain under the sampling distribution; its raw
+ * log-probability is -log(sum(exp(logit - max))) since its own logit is the max (one pass to find it, one
+ * to sum).
+ */
+function greedyChoice(row: Float32Array): TokenChoice {
+  let token = 0;
+  let max = row[0];
+  for (let i = 1; i < row.length; i++) {
+    if (row[i] > max) {
+      max = row[i];
+      token = i;
+    }
+  }
+  return { token, logprob: 0, rawLogprob: -Math.log(sumExp(row, max, 1)) };
 }
 
 function sumExp(row: Float32Array, max: number, temperature: number): number {
   let total = 0;
-  for (let i = 0; i < row.length; i++) total += Math.exp((row[i] - max) / temperature);
+  if (temperature === 1) {
+    for (let i = 0; i < row.length; i++) total += Math.exp(row[i] - max);
+  } else {
+    for (let i = 0; i < row.length; i++) total += Math.exp((row[i] - max) / temperature);
+  }
   return total;
 }

@@ -111,6 +111,8 @@ export class Graph {
   readonly nodes: Node[] = [];
   readonly inputs: Tensor[] = [];
   readonly outputs: Tensor[] = [];
+  /** Output names given to node results by {@link output}, applied when the model is written. */
+  private readonly aliases = new Map<Tensor, string>();
   readonly initializers: Initializer[] = [];
   private readonly names = new Set<string>();
   private readonly constantCache = new Map<string, Tensor>();
@@ -243,11 +245,28 @@ export class Graph {
 
   /** Marks a tensor as a graph output under a given name (adds an Identity when it must rename). */
   output(x: Tensor, name: string): Tensor {
+    // A node's result becomes the output under its new name: no Identity, which would copy it (for the KV
+    // cache, a copy of the whole cache at every decode step). Inputs, initializers and tensors that are
+    // already outputs still go through an Identity.
+    if (this.producedByNode(x) && !this.aliases.has(x)) {
+      this.aliases.set(x, this.claim(name));
+      this.outputs.push(x);
+      return x;
+    }
     const [t] = this.node("Identity", [x], [{ dtype: x.dtype, shape: [...x.shape] }]);
     const renamed = { ...t, name: this.claim(name) };
     this.nodes[this.nodes.length - 1] = { ...this.nodes[this.nodes.length - 1], outputs: [renamed] };
     this.outputs.push(renamed);
     return renamed;
+  }
+
+  private producedByNode(x: Tensor): boolean {
+    return this.nodes.some((node) => node.outputs.includes(x));
+  }
+
+  /** The name a tensor has in the written model (its output name, when it was made an output). */
+  private nameOf(t: Tensor): string {
+    return this.aliases.get(t) ?? t.name;
   }
 
   add(a: Tensor, b: Tensor): Tensor {
@@ -578,13 +597,13 @@ export class Graph {
         node: this.nodes.map((n, i) => ({
           name: `n${i}_${n.opType}`,
           opType: n.opType,
-          input: n.inputs.map((t) => t?.name ?? ""),
-          output: n.outputs.map((t) => t.name),
+          input: n.inputs.map((t) => (t ? this.nameOf(t) : "")),
+          output: n.outputs.map((t) => this.nameOf(t)),
           attribute: Object.entries(n.attrs).map(([name, a]) => encodeAttr(name, a)),
         })),
         initializer,
         input: this.inputs.map(valueInfo),
-        output: this.outputs.map(valueInfo),
+        output: this.outputs.map((t) => valueInfo({ ...t, name: this.nameOf(t) })),
       },
       metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     };
