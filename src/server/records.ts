@@ -1,3 +1,4 @@
+import { concatBytes } from "../util/bytes.ts";
 /**
  * Paged reading of a `records` output (a JSONL file), streamed so a large file is never loaded whole, and
  * cut at a byte limit so a running step's uncommitted tail is never shown.
@@ -31,7 +32,7 @@ export async function readJsonlPage(
   let remaining = maxBytes ?? Infinity;
   const take = (bytes: Uint8Array) => {
     if (line >= offset && line < offset + limit) {
-      const text = decoder.decode(partial.length ? concat([...partial, bytes]) : bytes);
+      const text = decoder.decode(partial.length ? concatBytes([...partial, bytes]) : bytes);
       records.push(parseLine(text, path, line));
     }
     partial = [];
@@ -50,16 +51,6 @@ export async function readJsonlPage(
     if (start < n && line >= offset && line < offset + limit) partial.push(buffer.slice(start, n));
   }
   return { records, total: line };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 function parseLine(text: string, path: string, line: number): unknown {

@@ -1,32 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { ArtifactRef, ItemLoop, StepContext } from "../workflow/step.ts";
+import type { ArtifactRef } from "../workflow/step.ts";
+import { memoryContext } from "./testing.ts";
 import { verifyCode } from "./verify_code.ts";
-
-/** An in-memory context that runs forEachItem batches in order and collects the output records. */
-function memoryContext<P>(params: P, written: unknown[]): StepContext<P> {
-  const unused = () => Promise.reject(new Error("not used by verify.code"));
-  return {
-    runId: "run",
-    stepId: "verify",
-    params,
-    workDir: "/tmp",
-    signal: new AbortController().signal,
-    log() {},
-    progress() {},
-    metric() {},
-    records: unused,
-    dir: unused,
-    async forEachItem<I, R>(loop: ItemLoop<I, R>) {
-      const size = loop.batchSize ?? 16;
-      for (let start = 0; start < loop.items.length; start += size) {
-        written.push(...await loop.process(loop.items.slice(start, start + size), start));
-      }
-    },
-    saveCheckpoint: unused,
-    latestCheckpoint: () => Promise.resolve(undefined),
-  };
-}
 
 async function recordsArtifact(dir: string, name: string, records: unknown[]): Promise<ArtifactRef> {
   const path = join(dir, `${name}.jsonl`);

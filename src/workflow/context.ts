@@ -15,6 +15,7 @@ import { writeAll } from "../util/fs.ts";
 import type { Reporter } from "./progress.ts";
 import type { Checkpoint, ItemLoop, OutputSpec, RecordWriter, StepContext, StepKind } from "./step.ts";
 import type { RunStore } from "./store.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /**
  * How often an item loop commits at most, unless a batch takes longer: 100 ms, or the value of the
@@ -31,18 +32,6 @@ export function encodeRecords(records: Iterable<unknown>): Uint8Array {
   let text = "";
   for (const record of records) text += JSON.stringify(record) + "\n";
   return encoder.encode(text);
-}
-
-/** Joins byte chunks into one buffer. */
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 /** A committed position of an item loop, and where the commit started. */

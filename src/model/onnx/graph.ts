@@ -14,6 +14,7 @@ import {
   type TensorProtoObject,
   type ValueInfoObject,
 } from "./proto.ts";
+import { concatBytes } from "../../util/bytes.ts";
 
 /** Element types the builder knows. */
 export type DType = "float32" | "float64" | "int64" | "int32" | "bool";
@@ -607,19 +608,9 @@ export class Graph {
       },
       metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     };
-    const externalData = chunks.length ? { file, bytes: concatBytes(chunks, offset) } : null;
+    const externalData = chunks.length ? { file, bytes: concatBytes(chunks) } : null;
     return { onnx: encodeModel(model), externalData };
   }
-}
-
-function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 function valueInfo(t: Tensor): ValueInfoObject {
