@@ -7,13 +7,20 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { stepKinds } from "../steps/mod.ts";
 import { StepPaths } from "./artifacts.ts";
 import { createRun, type ExecuteOptions, executeRun, isValidRunId, newRunId, resetFrom } from "./engine.ts";
 import { WorkflowError } from "./errors.ts";
 import { ConsoleReporter, formatDuration } from "./progress.ts";
-import { applyOverrides, checkStepParams, loadWorkflow, parseWorkflow } from "./spec.ts";
+import { applyOverrides, checkStepParams, loadWorkflow, parseWorkflow, type StepRegistry } from "./spec.ts";
 import { type RunStatus, RunStore, type StepRow } from "./store.ts";
+
+/**
+ * The step-kind registry, loaded on first use: it pulls in ONNX Runtime, the sandbox and the checkers, which
+ * `status`, `list` and `logs` do not need.
+ */
+async function registry(): Promise<StepRegistry> {
+  return (await import("../steps/mod.ts")).stepKinds;
+}
 
 /** Exit codes of the pipeline CLI. */
 export const EXIT = { done: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
@@ -101,7 +108,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("usage: pipeline run FILE [--run-id ID] [--runs-dir DIR] [--set k=v ...]");
   }
-  const workflow = await loadWorkflow(positionals[0], stepKinds);
+  const workflow = await loadWorkflow(positionals[0], await registry());
   const params = applyOverrides(workflow, values.set);
   checkStepParams(workflow, params);
   const runId = values["run-id"] ?? newRunId(workflow.name);
@@ -156,7 +163,7 @@ export async function resumeCommand(args: string[]): Promise<number> {
   if (run.status === "running" && run.pid !== Deno.pid && processAlive(run.pid)) {
     throw new UsageError(`run '${runId}' is still running (pid ${run.pid}); stop it first or wait`);
   }
-  const workflow = parseWorkflow(run.source, run.file, stepKinds);
+  const workflow = parseWorkflow(run.source, run.file, await registry());
   const params = JSON.parse(run.params) as Record<string, unknown>;
   const options = { store: store.value, workflow, params, runId, runDir: `${runsDir}/${runId}` };
   if (values.from) console.error(`re-running: ${(await resetFrom(options, values.from)).join(", ")}`);
@@ -176,7 +183,7 @@ export async function validateCommand(args: string[]): Promise<number> {
     options: { set: { type: "string", multiple: true, default: [] } },
   });
   if (positionals.length !== 1) throw new UsageError("usage: pipeline validate FILE");
-  const workflow = await loadWorkflow(positionals[0], stepKinds);
+  const workflow = await loadWorkflow(positionals[0], await registry());
   checkStepParams(workflow, applyOverrides(workflow, values.set));
   console.log(
     `${workflow.file}: ok (${workflow.steps.length} steps: ${workflow.steps.map((s) => s.id).join(", ")})`,
@@ -305,9 +312,9 @@ export function describeParams(schema: unknown): string[] {
 }
 
 /** `steps [--json]`: the registered step kinds with their parameters and outputs. */
-export function stepsCommand(args: string[]): Promise<number> {
+export async function stepsCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } } });
-  const kinds = [...stepKinds.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const kinds = [...(await registry()).values()].sort((a, b) => a.name.localeCompare(b.name));
   const rows = kinds.map((kind) => ({
     name: kind.name,
     description: kind.description,
@@ -324,5 +331,5 @@ export function stepsCommand(args: string[]): Promise<number> {
       );
     }
   }
-  return Promise.resolve(EXIT.done);
+  return EXIT.done;
 }
