@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { LlamaConfig, parameterCount } from "../src/model/config.ts";
@@ -31,7 +32,25 @@ const BENCH_CONFIG = LlamaConfig.parse({
   eos_token_id: 2047,
   initializer_range: 0.05,
 });
-const MODEL_DIR = resolve(".bench/generate-llama-25m");
+/**
+ * The benchmark model's folder, named after the graph code that wrote it, so a change to the graph builder or
+ * the decoder definition builds the model again instead of timing a stale graph.
+ */
+const MODEL_DIR = resolve(`.bench/generate-llama-25m-${graphCodeStamp()}`);
+
+function graphCodeStamp(): string {
+  const hash = createHash("sha256");
+  for (
+    const file of [
+      "../src/model/onnx/graph.ts",
+      "../src/model/llama/decoder.ts",
+      "../src/model/llama/graphs.ts",
+    ]
+  ) {
+    hash.update(Deno.readTextFileSync(new URL(file, import.meta.url)));
+  }
+  return hash.digest("hex").slice(0, 12);
+}
 const CORPUS = "../shared/datasets/math/train.jsonl";
 
 /** The two workloads: pure decoding speed, and RL rollouts as SCoRe samples them. */
