@@ -24,7 +24,7 @@ export interface LineChart {
 
 /** A colour-blind-friendly palette (Okabe-Ito), cycled over series. */
 const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
-const MARGIN = { left: 64, right: 16, top: 48, bottom: 44 };
+const MARGIN = { left: 64, right: 16, top: 62, bottom: 44 };
 
 /** Escapes text for use in SVG/XML content and attribute values. */
 export function escapeXml(text: string): string {
@@ -159,12 +159,17 @@ function polyline(
 function legend(names: readonly string[], width: number): string[] {
   const items: string[] = [];
   let x = MARGIN.left;
+  let y = 34;
   names.forEach((name, i) => {
+    const itemWidth = 28 + name.length * 7;
+    if (x > MARGIN.left && x + itemWidth - 8 > width - MARGIN.right) {
+      x = MARGIN.left; // wrap to the next legend row
+      y += 14;
+    }
     const colour = PALETTE[i % PALETTE.length];
-    items.push(`<line x1="${x}" y1="34" x2="${x + 16}" y2="34" stroke="${colour}" stroke-width="2"/>`);
-    items.push(`<text x="${x + 20}" y="38">${escapeXml(name)}</text>`);
-    x += 28 + name.length * 7;
-    if (x > width - MARGIN.right) x = MARGIN.left;
+    items.push(`<line x1="${x}" y1="${y}" x2="${x + 16}" y2="${y}" stroke="${colour}" stroke-width="2"/>`);
+    items.push(`<text x="${x + 20}" y="${y + 4}">${escapeXml(name)}</text>`);
+    x += itemWidth;
   });
   return items;
 }
