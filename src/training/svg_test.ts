@@ -36,11 +36,28 @@ Deno.test("lineChartSvg draws one polyline per series, scaled into the plot area
   assert.ok(svg.includes("Rewards &#60;stage I&#62;"));
   const polylines = [...svg.matchAll(/<polyline[^>]* points="([^"]+)"/g)].map((m) => m[1]);
   assert.equal(polylines.length, 2);
-  // x in [0, 10] maps to [64, 624]; y in [0, 1] maps to [316, 48] (margins 64/16 and 48/44).
-  assert.equal(polylines[0], "64,316 624,48");
+  // x in [0, 10] maps to [64, 624]; y in [0, 1] maps to [316, 62] (margins 64/16 and 62/44).
+  assert.equal(polylines[0], "64,316 624,62");
   // The NaN point is skipped.
-  assert.equal(polylines[1], "64,182 624,182");
+  assert.equal(polylines[1], "64,189 624,189");
   assert.ok(svg.includes(">attempt 2</text>"));
+});
+
+Deno.test("lineChartSvg wraps a legend that does not fit on one row", () => {
+  const names = [
+    "stage1 reward_attempt1",
+    "stage1 reward_attempt2",
+    "stage2 reward_attempt1",
+    "stage2 reward_attempt2",
+  ];
+  const svg = lineChartSvg({
+    title: "Rewards",
+    xLabel: "update",
+    yLabel: "reward",
+    series: names.map((name) => ({ name, points: [[0, 0], [1, 1]] as [number, number][] })),
+  });
+  const rows = new Set([...svg.matchAll(/<text x="[\d.]+" y="(\d+)">stage/g)].map((m) => m[1]));
+  assert.deepEqual([...rows], ["38", "52"]);
 });
 
 Deno.test("lineChartSvg says so when there is nothing to draw", () => {
