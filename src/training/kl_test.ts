@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { k3, meanK3 } from "./kl.ts";
-import { assertClose, seededUniform } from "./testing.ts";
+import { assertClose, numericGradient, seededUniform } from "./testing.ts";
 
 function softmax(logits: readonly number[]): number[] {
   const max = Math.max(...logits);
@@ -68,17 +68,6 @@ function expectedK3Gradient(logits: readonly number[], ref: readonly number[]): 
     pi.forEach((pz, z) => gradient[z] += py * outer * ((z === y ? 1 : 0) - pz));
   });
   return gradient;
-}
-
-function numericGradient(f: (z: number[]) => number, at: readonly number[]): number[] {
-  const h = 1e-6;
-  return at.map((_, i) => {
-    const plus = [...at];
-    const minus = [...at];
-    plus[i] += h;
-    minus[i] -= h;
-    return (f(plus) - f(minus)) / (2 * h);
-  });
 }
 
 Deno.test("k3's expected pathwise gradient is the gradient of KL(ref || pi)", () => {

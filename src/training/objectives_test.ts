@@ -33,7 +33,7 @@ import {
 } from "./objectives.ts";
 import { k3 } from "./kl.ts";
 import { tokenWeightArrays, type WeightedSpan } from "./token_weights.ts";
-import { assertAllClose, assertClose, seededUniform } from "./testing.ts";
+import { assertAllClose, assertClose, numericGradient, seededUniform } from "./testing.ts";
 
 function softmax(logits: readonly number[]): number[] {
   const max = Math.max(...logits);
@@ -88,17 +88,6 @@ function graphLoss(
     }
   });
   return loss;
-}
-
-function numericGradient(f: (p: number[]) => number, at: readonly number[]): number[] {
-  const h = 1e-6;
-  return at.map((_, i) => {
-    const plus = [...at];
-    const minus = [...at];
-    plus[i] += h;
-    minus[i] -= h;
-    return (f(plus) - f(minus)) / (2 * h);
-  });
 }
 
 /** Every outcome of one rollout with its probability; attempt 1 from `first` (the policy or the base). */

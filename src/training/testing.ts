@@ -39,3 +39,15 @@ export function seededUniform(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Central finite differences of `f` at `at`, one coordinate at a time (step 1e-6). */
+export function numericGradient(f: (x: number[]) => number, at: readonly number[]): number[] {
+  const h = 1e-6;
+  return at.map((_, i) => {
+    const plus = [...at];
+    const minus = [...at];
+    plus[i] += h;
+    minus[i] -= h;
+    return (f(plus) - f(minus)) / (2 * h);
+  });
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { LlamaConfig, modelDims, parameterShapes } from "../config.ts";
+import { LlamaConfig, type ModelDims, modelDims, parameterShapes } from "../config.ts";
 import { seededValues } from "../onnx/grad_check.ts";
 import { saveModel } from "../onnx/save.ts";
 import { createSession } from "../runtime.ts";
@@ -25,6 +25,27 @@ const tinyLlamaTied = LlamaConfig.parse({
   num_key_value_heads: 4,
   tie_word_embeddings: true,
 });
+
+/** Inference feeds for the whole test batch with an empty KV cache (a prefill). */
+function prefillFeeds(d: ModelDims): Record<string, ort.Tensor> {
+  const dims = [batch.rows, batch.seq];
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: int64(batch.ids, dims),
+    attention_mask: int64(batch.mask, dims),
+    position_ids: int64(positions(batch.mask, batch.seq), dims),
+  };
+  for (let i = 0; i < d.layers; i++) {
+    for (const kind of ["key", "value"]) {
+      feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(0), [
+        batch.rows,
+        d.kvHeads,
+        0,
+        d.headDim,
+      ]);
+    }
+  }
+  return feeds;
+}
 
 function randomWeights(shapes: Map<string, number[]>, seed: number, scale = 0.5): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
@@ -111,28 +132,13 @@ Deno.test("scoring log-probs and entropy match the log-softmax of the inference 
     const weights = toFloat32(randomWeights(parameterShapes(config), 7));
     const inference = await createSession(buildInferenceModel(config, weights).onnx, { threads: 1 });
     const scoring = await createSession(buildScoringModel(config), { threads: 1 });
-    const dims = [batch.rows, batch.seq];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: int64(batch.ids, dims),
-      attention_mask: int64(batch.mask, dims),
-      position_ids: int64(positions(batch.mask, batch.seq), dims),
-    };
-    for (let i = 0; i < d.layers; i++) {
-      for (const kind of ["key", "value"]) {
-        feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(0), [
-          2,
-          d.kvHeads,
-          0,
-          d.headDim,
-        ]);
-      }
-    }
+    const feeds = prefillFeeds(d);
     const logits = (await inference.run(feeds)).logits.data as Float32Array;
     const targets = batch.ids.map((_, i) => batch.ids[(i + 1) % batch.ids.length]);
     const scoreFeeds: Record<string, ort.Tensor> = {
       input_ids: feeds.input_ids,
       attention_mask: feeds.attention_mask,
-      targets: int64(targets, dims),
+      targets: int64(targets, [batch.rows, batch.seq]),
     };
     for (const [name, shape] of parameterShapes(config)) {
       scoreFeeds[name] = new ort.Tensor("float32", weights.get(name)!, shape);
@@ -252,22 +258,7 @@ Deno.test("inference model with weights in external data gives the same logits a
     const external = buildInferenceModel(tinyQwen, weights, { externalThresholdBytes: 0 });
     assert.ok(external.externalData, "weights went to external data");
     const [modelPath] = await saveModel(`${dir}/onnx/model.onnx`, external);
-    const dims = [batch.rows, batch.seq];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: int64(batch.ids, dims),
-      attention_mask: int64(batch.mask, dims),
-      position_ids: int64(positions(batch.mask, batch.seq), dims),
-    };
-    for (let i = 0; i < d.layers; i++) {
-      for (const kind of ["key", "value"]) {
-        feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(0), [
-          batch.rows,
-          d.kvHeads,
-          0,
-          d.headDim,
-        ]);
-      }
-    }
+    const feeds = prefillFeeds(d);
     const fromFile = await createSession(modelPath, { threads: 1 });
     const inMemory = await createSession(buildInferenceModel(tinyQwen, weights).onnx, { threads: 1 });
     const a = (await fromFile.run(feeds)).logits.data as Float32Array;

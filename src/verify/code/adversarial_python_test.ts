@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { buildRequest } from "./formats.ts";
 import { SandboxPool } from "./pool.ts";
+import { countingListener } from "./testing.ts";
 import { SandboxProcess } from "./sandbox_process.ts";
 import { verifyAttempts } from "./verifier.ts";
 import { type CodeProblem, DEFAULT_LIMITS, type SandboxStatus, type Verdict } from "./types.ts";
@@ -89,15 +90,8 @@ attack("writing a file stays in the in-memory FS and is gone for the next sample
 });
 
 attack("network: a socket to a listening host port never connects", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let connections = 0;
-  (async () => {
-    for await (const connection of listener) {
-      connections++;
-      connection.close();
-    }
-  })();
-  const port = (listener.addr as Deno.NetAddr).port;
+  const listener = countingListener();
+  const port = listener.port;
   const code =
     `    import socket\n    socket.create_connection(("127.0.0.1", ${port}), timeout=1)\n    return a + b\n`;
   await expectOutcome(ADD, code, ["error"]);
@@ -105,7 +99,7 @@ attack("network: a socket to a listening host port never connects", async () => 
     `    import urllib.request\n    urllib.request.urlopen("http://127.0.0.1:${port}/")\n    return a + b\n`;
   await expectOutcome(ADD, url, ["error"]);
   listener.close();
-  assert.equal(connections, 0);
+  assert.equal(listener.connections(), 0);
 });
 
 attack("environment variables of the host are invisible", async () => {

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { SandboxPool } from "./pool.ts";
+import { countingListener } from "./testing.ts";
 import { verifyAttempts } from "./verifier.ts";
 import type { CodeProblem, SandboxStatus } from "./types.ts";
 
@@ -105,15 +106,8 @@ attack("dynamic imports of npm:, https:, file: are refused; data: runs with no m
 });
 
 attack("network is refused and never reaches a listening host port", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let connections = 0;
-  (async () => {
-    for await (const connection of listener) {
-      connections++;
-      connection.close();
-    }
-  })();
-  const port = (listener.addr as Deno.NetAddr).port;
+  const listener = countingListener();
+  const port = listener.port;
   await expectOutcome(
     SECRET_PROBLEM,
     `  return await (await fetch("http://127.0.0.1:${port}/")).text();\n}\n`,
@@ -123,7 +117,7 @@ attack("network is refused and never reaches a listening host port", async () =>
     "error",
   ]);
   listener.close();
-  assert.equal(connections, 0);
+  assert.equal(listener.connections(), 0);
 });
 
 attack("environment, subprocesses and FFI are unreachable", async () => {
