@@ -50,7 +50,7 @@ export const evalSelfcorrect = defineStep({
     const problems = readProblems(await readRecords<Record<string, unknown>>(params.problems), params.fields);
     const policy = await loadPolicy(modelPath(params.model));
     const encoder = new PromptEncoder(policy);
-    const verifier = verifierFor(params.task, params.fields);
+    const verifier = await verifierFor(params.task, params.fields);
     const model = await openGenerationModel(policy, join(ctx.workDir, "generation"), {
       provider: params.provider,
       log: (message) => ctx.log(message),

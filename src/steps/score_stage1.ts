@@ -91,7 +91,7 @@ export async function runScoreStep(ctx: StepContext<ScoreStepParams>, stage: Sco
     problems: readProblems(await readRecords<Record<string, unknown>>(params.problems), params.fields),
     prompts: params.prompts,
     encoder: new PromptEncoder(policy),
-    verifier: verifierFor(params.task, params.fields),
+    verifier: await verifierFor(params.task, params.fields),
     scratchDir: join(ctx.workDir, "policy-graph"),
     provider: params.provider,
     signal: ctx.signal,

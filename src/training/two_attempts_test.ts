@@ -7,7 +7,8 @@ import { openGenerationModel } from "./policy.ts";
 import { PromptEncoder, secondPrompt } from "./prompts.ts";
 import { verdictPairs } from "./rollout.ts";
 import { sampleRollouts } from "./two_attempts.ts";
-import { mathVerifier, readProblems } from "./verifiers.ts";
+import { mathVerifier } from "./math_verifier.ts";
+import { readProblems } from "./verifiers.ts";
 
 const RECORDS = [
   { id: "a", problem: "Compute 1+2.", answer: "3" },

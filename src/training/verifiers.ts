@@ -5,8 +5,6 @@
  * @module
  */
 import { z } from "zod";
-import { checkAnswer } from "../verify/math/check.ts";
-import { codeVerifier } from "./code_verifier.ts";
 
 /** A problem as the training steps see it: its id, the statement shown to the model, and the source record. */
 export interface Problem {
@@ -63,25 +61,11 @@ export function readProblems(records: readonly Record<string, unknown>[], fields
   });
 }
 
-/** The math checker as a verifier: the response's final answer against the record's gold answer. */
-export function mathVerifier(fields: ProblemFields, timeBudgetMs = 200): Verifier {
-  return {
-    judge(items) {
-      return Promise.resolve(items.map(({ problem, response }) => {
-        const gold = problem.record[fields.answer];
-        if (typeof gold !== "string" && typeof gold !== "number") {
-          throw new Error(
-            `problem ${problem.id}: field "${fields.answer}" holds no gold answer; set fields.answer`,
-          );
-        }
-        const result = checkAnswer(response, String(gold), { problem: problem.statement, timeBudgetMs });
-        return { correct: result.correct, extracted: result.extracted, reason: result.reason };
-      }));
-    },
-  };
-}
-
-/** The verifier of a task. */
-export function verifierFor(task: TaskName, fields: ProblemFields): Verifier {
-  return task === "math" ? mathVerifier(fields) : codeVerifier();
+/**
+ * The verifier of a task. Its checker is loaded on first use (the math checker's compute engine and the code
+ * sandbox are heavy to import), so registering the steps that use it stays cheap.
+ */
+export async function verifierFor(task: TaskName, fields: ProblemFields): Promise<Verifier> {
+  if (task === "math") return (await import("./math_verifier.ts")).mathVerifier(fields);
+  return (await import("./code_verifier.ts")).codeVerifier();
 }

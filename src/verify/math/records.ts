@@ -6,32 +6,9 @@
  * @module
  */
 import { checkAnswer, type CheckOptions } from "./check.ts";
+import { DEFAULT_MAPPING, type FieldMapping } from "./mapping.ts";
 
-/** Where one check reads its inputs and writes its verdict. */
-export interface FieldMapping {
-  /** Field holding the gold answer. */
-  answer: string;
-  /** Field holding the full model response (a string, or an array of strings for several samples). */
-  response: string;
-  /** Field holding the problem text, used for units and list order (optional). */
-  problem?: string;
-  /** Field that receives `correct` (a boolean, or an array for an array of responses). */
-  correct: string;
-  /** Field that receives the extracted answer. */
-  extracted: string;
-  /** Field that receives the reason. */
-  reason: string;
-}
-
-/** The CLI's mapping: `answer`, `response`, `problem` in; `correct`, `extracted`, `reason` out. */
-export const DEFAULT_MAPPING: FieldMapping = {
-  answer: "answer",
-  response: "response",
-  problem: "problem",
-  correct: "correct",
-  extracted: "extracted",
-  reason: "reason",
-};
+export { DEFAULT_MAPPING, type FieldMapping };
 
 /** Returns a copy of `record` with the verdict fields of every mapping added; throws when a field is missing. */
 export function verifyRecord(
