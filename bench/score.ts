@@ -26,7 +26,8 @@ import {
   scoreUpdate,
   type UpdateTimes,
 } from "../src/training/score_trainer.ts";
-import { mathVerifier, ProblemFields, readProblems } from "../src/training/verifiers.ts";
+import { mathVerifier } from "../src/training/math_verifier.ts";
+import { ProblemFields, readProblems } from "../src/training/verifiers.ts";
 
 /** The default workflow's model size. */
 const DEFAULT_CONFIG = {
