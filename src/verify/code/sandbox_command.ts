@@ -37,7 +37,8 @@ export function sandboxCommand(kind: RunnerKind, limits: SandboxLimits): { comma
   const runnerArgs: string[] = [];
   if (kind === "python") {
     const dir = pyodideDir();
-    permissions.push(`--allow-read=${dir}`);
+    // The runner's engine worker is loaded from this folder; sample code never reaches JavaScript.
+    permissions.push(`--allow-read=${dir},${SANDBOX_DIR}`);
     v8Flags.push("--disallow-code-generation-from-strings");
     runnerArgs.push(dir);
   }
