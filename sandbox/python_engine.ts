@@ -19,11 +19,9 @@
 import { truncate } from "./channel.ts";
 import { SOLUTION_HARNESS, TESTS_HARNESS } from "./python_harness.ts";
 import {
-  finishBoot,
+  bootInterpreter,
   type Interpreter,
   loadPyodideModule,
-  PRELOADED_MODULES,
-  startInterpreter,
   type StepOutcome,
 } from "./python_interpreter.ts";
 import { MAX_MESSAGE_CHARS, type SandboxRequest, type SandboxStatus } from "./protocol.ts";
@@ -74,7 +72,7 @@ export interface EngineVerdict {
   id: number;
   status: SandboxStatus;
   message: string;
-  /** True when the engine should be replaced before the next sample (memory grown, fault). */
+  /** True when the engine should be replaced before the next sample (an interpreter grew a lot, or faulted). */
   recycle: boolean;
 }
 
@@ -91,6 +89,9 @@ class SampleLog {
   solutionAnswer: Uint8Array | undefined;
   testsVerdict: [SandboxStatus, string] | undefined;
 }
+
+/** Which of the two interpreters. */
+type Role = "solution" | "tests";
 
 /** The two interpreters and the sample currently running. */
 export class Engine {
@@ -113,40 +114,39 @@ export class Engine {
   /** Boots both interpreters (cold, making a snapshot, when `init.snapshot` is absent). */
   static async boot(init: EngineInit): Promise<{ engine: Engine; snapshot?: Uint8Array }> {
     const load = await loadPyodideModule(init.pyodideDir);
-    let engine: Engine | undefined;
-    const output = (bytes: number) => {
-      if (engine) engine.#countOutput(bytes);
-    };
-    const common = {
-      pyodideDir: init.pyodideDir,
-      wasm: init.wasm,
-      scratchBytes: init.limits.scratchBytes,
-      output,
-    };
-    const solutionOptions = {
-      ...common,
-      harness: SOLUTION_HARNESS,
-      maxMemoryBytes: init.limits.solutionMemoryBytes,
-      interrupt: init.interrupts.solution,
-      snapshot: init.snapshot,
-    };
-    const started = await startInterpreter(load, solutionOptions);
+    const printed = { count: (_bytes: number) => {} };
     let snapshot = init.snapshot;
-    if (!snapshot) {
-      started.api.runPython(`import ${PRELOADED_MODULES.join(", ")}`);
-      snapshot = started.api.makeMemorySnapshot();
-    }
-    const solution = finishBoot(started, solutionOptions);
-    const testsOptions = {
-      ...common,
-      harness: TESTS_HARNESS,
-      maxMemoryBytes: init.limits.testsMemoryBytes,
-      interrupt: init.interrupts.tests,
-      snapshot,
+    const boot = async (role: Role) => {
+      const booted = await bootInterpreter(load, {
+        pyodideDir: init.pyodideDir,
+        wasm: init.wasm,
+        snapshot,
+        harness: role === "solution" ? SOLUTION_HARNESS : TESTS_HARNESS,
+        maxMemoryBytes: role === "solution" ? init.limits.solutionMemoryBytes : init.limits.testsMemoryBytes,
+        scratchBytes: init.limits.scratchBytes,
+        interrupt: init.interrupts[role],
+        output: (bytes) => printed.count(bytes),
+      });
+      // The first, cold boot made the snapshot every later interpreter starts from.
+      snapshot ??= booted.snapshot;
+      return booted.interpreter;
     };
-    const tests = finishBoot(await startInterpreter(load, testsOptions), testsOptions);
-    engine = new Engine(solution, tests, init.limits, init.interrupts);
+    const solution = await boot("solution");
+    const tests = await boot("tests");
+    const engine = new Engine(solution, tests, init.limits, init.interrupts);
+    printed.count = (bytes) => engine.#countOutput(bytes);
     return { engine, snapshot: init.snapshot ? undefined : snapshot };
+  }
+
+  /**
+   * True when an interpreter grew past {@link EngineLimits.recycleGrowthBytes} or faulted during the last
+   * sample: restoring it would mean zeroing all that memory before every sample, so the runner replaces
+   * the whole engine.
+   */
+  #needsRecycle(role: Role): boolean {
+    const interpreter = role === "solution" ? this.solution : this.tests;
+    const abort = role === "solution" ? this.#log.solutionAbort : this.#log.testsAbort;
+    return interpreter.grownBytes > this.limits.recycleGrowthBytes || isFault(abort);
   }
 
   /** Runs one sample from pristine interpreters and returns its verdict. */
@@ -157,25 +157,27 @@ export class Engine {
     Atomics.store(this.interrupts.tests, 0, 0);
     const log = this.#log = new SampleLog();
     const { status, message } = this.#verdict(sample, log);
-    const recycle = this.solution.grownBytes > this.limits.recycleGrowthBytes ||
-      this.tests.grownBytes > this.limits.recycleGrowthBytes ||
-      isFault(log.solutionAbort) || isFault(log.testsAbort);
+    const recycle = this.#needsRecycle("solution") || this.#needsRecycle("tests");
     return { id: sample.id, status, message: truncate(message, MAX_MESSAGE_CHARS), recycle };
   }
 
   #verdict(sample: EngineSample, log: SampleLog): { status: SandboxStatus; message: string } {
     const found = this.#runSample(sample, log);
     if (log.outputBytes > this.limits.outputBytes) {
-      return { status: "output_limit", message: `the sample printed more than ${this.limits.outputBytes} bytes` };
+      return {
+        status: "output_limit",
+        message: `the sample printed more than ${this.limits.outputBytes} bytes`,
+      };
     }
-    if (this.solution.outOfMemory || this.tests.outOfMemory || log.oversizedMessage) {
-      const message = log.oversizedMessage
-        ? `the candidate's answer is larger than ${this.limits.messageBytes} bytes`
-        : `the sample reached the interpreter's memory limit (${this.limits.solutionMemoryBytes >> 20} MiB)`;
-      return { status: "out_of_memory", message };
-    }
+    const outOfMemory = this.solution.outOfMemory ?? this.tests.outOfMemory ??
+      (log.oversizedMessage
+        ? `a value passed to or from the candidate is larger than ${this.limits.messageBytes >> 20} MiB`
+        : undefined);
+    if (outOfMemory) return { status: "out_of_memory", message: outOfMemory };
     const refused = log.solutionAbort?.refusedImport;
-    if (refused) return { status: "error", message: `sandbox: Python code may not reach JavaScript (${refused})` };
+    if (refused) {
+      return { status: "error", message: `sandbox: Python code may not reach JavaScript (${refused})` };
+    }
     return found;
   }
 
@@ -188,7 +190,9 @@ export class Engine {
     if (answer[0] === "raised") {
       return { status: answer[1] === "AssertionError" ? "failed" : "error", message: String(answer[2]) };
     }
-    if (answer[0] !== "loaded") return { status: "error", message: `sandbox: ${String(answer[1] ?? answer[0])}` };
+    if (answer[0] !== "loaded") {
+      return { status: "error", message: `sandbox: ${String(answer[1] ?? answer[0])}` };
+    }
     this.tests.queue(encodeJson({
       prelude: sample.testPrelude,
       test: sample.test,
@@ -213,14 +217,19 @@ export class Engine {
       log.solutionAbort = outcome;
       return undefined;
     }
-    return log.solutionAnswer ?? encodeJson(["failed", "the solution's harness gave no answer"]);
+    const answer = log.solutionAnswer ?? encodeJson(["failed", "the solution's harness gave no answer"]);
+    // The solution may claim its own answer is too large: that can only turn its verdict into a non-pass.
+    if (startsWith(answer, OVERSIZED)) log.oversizedMessage = true;
+    return answer;
   }
 
   /** A message from the tests interpreter: a candidate call (answered) or the verdict. */
   #fromTests(message: Uint8Array): Uint8Array | undefined {
     const log = this.#log;
     if (startsWith(message, CALL_PREFIX)) {
-      if (message.length > this.limits.messageBytes) return abortMessage(log, true, "the arguments are too large");
+      if (message.length > this.limits.messageBytes) {
+        return abortMessage(log, true, "the arguments are too large");
+      }
       this.solution.queue(message);
       const answer = this.#stepSolution(log);
       if (answer === undefined) {
@@ -250,6 +259,7 @@ export class Engine {
 }
 
 const CALL_PREFIX = encoder.encode('["call"');
+const OVERSIZED = encoder.encode('["oversized"]');
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   if (bytes.length < prefix.length) return false;

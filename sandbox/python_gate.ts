@@ -103,13 +103,25 @@ export const ALLOWED_IMPORTS: ReadonlySet<string> = new Set([
 const STUBBED_IMPORTS: Readonly<Record<string, (...args: unknown[]) => unknown>> = {
   // The real one calls Node's process.umask, which would change the runner process's umask.
   __syscall_umask_js: () => 0o022,
+  // "Can Python suspend into JavaScript now?" No: `time.sleep` then waits in WebAssembly.
+  can_run_sync_js: () => 0,
 };
 
 /** How much an interpreter's WebAssembly memory may grow, and whether a growth was refused. */
 export class MemoryBudget {
-  /** True once a growth past the budget (or one the host refused) was attempted since the last reset. */
-  exhausted = false;
+  /** Why memory ran out since the last {@link reset}, or undefined while it has not. */
+  exhausted: string | undefined;
   constructor(readonly maxBytes: number) {}
+
+  /** Records the first reason memory ran out. */
+  exhaust(reason: string): void {
+    this.exhausted ??= reason;
+  }
+
+  /** Forgets an earlier sample's exhaustion. */
+  reset(): void {
+    this.exhausted = undefined;
+  }
 }
 
 type ImportFunction = ((...args: unknown[]) => unknown) & { sig?: string; stub?: boolean };
@@ -147,25 +159,26 @@ export class ImportGate {
     for (const name of Object.keys(table)) {
       const value = table[name];
       if (ALLOWED_IMPORTS.has(name) || (typeof value !== "function" && typeof value !== "object")) continue;
-      if (value === null || value instanceof WebAssembly.Memory || value instanceof WebAssembly.Table) continue;
+      if (value === null || value instanceof WebAssembly.Memory || value instanceof WebAssembly.Table) {
+        continue;
+      }
       if (value instanceof WebAssembly.Global) continue;
       table[name] = this.#gated(name, value as ImportFunction);
     }
   }
 
   #gated(name: string, original: ImportFunction): ImportFunction {
-    const gate = this;
     const stub = STUBBED_IMPORTS[name];
     const heapResize = name === "emscripten_resize_heap";
     const callable = typeof original === "function";
-    const gated: ImportFunction = function (this: unknown, ...args: unknown[]) {
-      if (!gate.#closed) {
+    const gated: ImportFunction = (...args: unknown[]) => {
+      if (!this.#closed) {
         if (!callable) throw new GateRefusal(`sandbox: ${name} cannot be called from here`);
-        return original.apply(this, args);
+        return original(...args);
       }
-      if (heapResize) return gate.#resize(original, args[0] as number);
+      if (heapResize) return this.#resize(original, args[0] as number);
       if (stub) return stub(...args);
-      gate.#refused ??= name;
+      this.#refused ??= name;
       throw new GateRefusal(`sandbox: Python code may not reach JavaScript (${name})`);
     };
     if (callable) {
@@ -177,8 +190,9 @@ export class ImportGate {
 
   #resize(original: ImportFunction, requestedBytes: number): unknown {
     const requested = requestedBytes >>> 0;
+    const limit = `the interpreter's memory limit (${this.memory.maxBytes >> 20} MiB)`;
     if (requested > this.memory.maxBytes) {
-      this.memory.exhausted = true;
+      this.memory.exhaust(`the sample reached ${limit}`);
       return 0;
     }
     let grown: unknown;
@@ -187,7 +201,7 @@ export class ImportGate {
     } catch {
       grown = 0;
     }
-    if (!grown) this.memory.exhausted = true;
+    if (!grown) this.memory.exhaust(`the process could not grow the interpreter's memory below ${limit}`);
     return grown;
   }
 }
@@ -294,38 +308,57 @@ function* allNodes(fs: EmscriptenFs): Generator<FsNode> {
   }
 }
 
-/** The MEMFS growth functions a {@link ScratchQuota} wraps. */
+/** The MEMFS functions a {@link ScratchQuota} wraps. */
 export interface MemFs {
-  expandFileStorage(node: FsNode, newCapacity: number): void;
+  ops_table: { file: { stream: Record<string, unknown> } } | null;
   resizeFileStorage(node: FsNode, newSize: number): void;
 }
+
+type FileWrite = (
+  stream: { node: FsNode },
+  buffer: unknown,
+  offset: number,
+  length: number,
+  position: number,
+  canOwn?: boolean,
+) => number;
+type FileAllocate = (stream: { node: FsNode }, offset: number, length: number) => void;
 
 /**
  * Caps the bytes that files in the scratch directory may take (they live in the JS heap). Growth past the
  * cap fails with ENOSPC and marks the memory budget exhausted, so the sample ends as `out_of_memory`.
- * Only scratch files grow once {@link lockFileSystem} has run, so wrapping MEMFS's two growth functions
- * covers every write, truncate and allocate.
+ * Only scratch files can grow once {@link lockFileSystem} has run; every way a MEMFS file grows goes
+ * through a write, an allocate, or a resize (truncate), and those three are wrapped.
  */
 export class ScratchQuota {
   #used = 0;
   constructor(readonly maxBytes: number, memfs: MemFs, fs: EmscriptenFs, budget: MemoryBudget) {
-    const { expandFileStorage, resizeFileStorage } = memfs;
-    const charge = (node: FsNode, bytes: number) => {
-      const current = node.contents instanceof Uint8Array ? node.contents.length : 0;
-      const extra = Math.max(0, bytes - current);
+    const fileStream = memfs.ops_table?.file.stream;
+    if (!fileStream) throw new Error("sandbox: MEMFS has created no file yet; cannot install the quota");
+    const charge = (node: FsNode, size: number) => {
+      const extra = Math.max(0, size - (node.usedBytes ?? 0));
       if (this.#used + extra > this.maxBytes) {
-        budget.exhausted = true;
+        budget.exhaust(`the sample's files exceeded ${this.maxBytes >> 20} MiB (they are kept in memory)`);
         throw new fs.ErrnoError(ENOSPC);
       }
       this.#used += extra;
     };
-    memfs.expandFileStorage = (node, newCapacity) => {
-      charge(node, newCapacity);
-      expandFileStorage.call(memfs, node, newCapacity);
+    const write = fileStream.write as FileWrite;
+    fileStream.write = function (this: unknown, ...args: Parameters<FileWrite>) {
+      charge(args[0].node, args[4] + args[3]);
+      return write.apply(this, args);
     };
+    const allocate = fileStream.allocate as FileAllocate | undefined;
+    if (allocate) {
+      fileStream.allocate = function (this: unknown, ...args: Parameters<FileAllocate>) {
+        charge(args[0].node, args[1] + args[2]);
+        return allocate.apply(this, args);
+      };
+    }
+    const resize = memfs.resizeFileStorage;
     memfs.resizeFileStorage = (node, newSize) => {
       charge(node, newSize);
-      resizeFileStorage.call(memfs, node, newSize);
+      resize.call(memfs, node, newSize);
     };
   }
 

@@ -23,6 +23,8 @@
 
 /** The path of each interpreter's private channel device. */
 export const HARNESS_DEVICE = "/dev/harness";
+/** The largest message either interpreter may send (the engine enforces it; the harness fails early). */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /** Shared by both harnesses: message framing on the device, and the data codec. */
 const CODEC = String.raw`
@@ -31,9 +33,14 @@ import json as _json, os as _os, sys as _sys
 _sys.set_int_max_str_digits(0)
 _DEVICE = ${JSON.stringify(HARNESS_DEVICE)}
 _MAX_DEPTH = 64
+_MAX_BYTES = ${MAX_MESSAGE_BYTES}
 
 
 class NotPlainData(TypeError):
+    pass
+
+
+class Oversized(Exception):
     pass
 
 
@@ -67,6 +74,8 @@ def write_message(data):
 
 def encode(value, depth=0):
     kind = type(value)
+    if kind is str and len(value) > _MAX_BYTES:
+        raise Oversized()
     if kind is int or kind is str or kind is bool or kind is float or value is None:
         return value
     if depth >= _MAX_DEPTH:
@@ -82,6 +91,8 @@ def encode(value, depth=0):
     if kind is frozenset:
         return {"f": [encode(item, depth + 1) for item in value]}
     if kind is bytes:
+        if len(value) > _MAX_BYTES // 2:
+            raise Oversized()
         return {"b": value.hex()}
     if kind is complex:
         return {"c": [value.real, value.imag]}
@@ -158,6 +169,8 @@ def _call(args, kwargs):
         return ["returned", encode(result)]
     except NotPlainData as error:
         return ["refused", str(error)]
+    except Oversized:
+        return ["oversized"]
 
 
 def step():
@@ -165,6 +178,8 @@ def step():
         request = decode(read_message())
         answer = _load(request[1], request[2]) if request[0] == "load" else _call(request[1], request[2])
         data = dumps(answer)
+        if len(data) > _MAX_BYTES:
+            data = dumps(["oversized"])
     except BaseException as error:
         data = dumps(["failed", exception_text(error)])
     write_message(data)

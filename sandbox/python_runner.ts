@@ -9,16 +9,17 @@
  * - at the timeout it writes Pyodide's interrupt flag into both interpreters (repeated every
  *   {@link REPEAT_INTERRUPT_MS} ms), and the verdict is `timeout` whatever the engine answers;
  * - {@link STOP_GRACE_MS} later, if the engine still has not answered (the sample swallows interrupts or
- *   is stuck in one long call), it terminates the engine's worker, answers `timeout`, and boots a new
- *   engine from the saved Pyodide snapshot.
+ *   is stuck in one long call), it terminates the engine's worker, answers `timeout`, and swaps in a spare
+ *   engine, booted ahead from the saved Pyodide snapshot (a new spare then boots in the background).
  *
- * So a timeout costs its limit plus at most {@link STOP_GRACE_MS}. The engine is also replaced when it
- * asks to be (an interpreter grew a lot, or a fault), with the host told through `recycled` and `ready`.
+ * So a timeout costs its limit plus at most {@link STOP_GRACE_MS}. The engine is swapped the same way when
+ * it asks to be (an interpreter grew a lot, or faulted); the host is told through `recycled` and `ready`.
  *
  * @module
  */
 import { type HostChannel, openHostChannel } from "./channel.ts";
 import type { EngineBooted, EngineInit, EngineLimits, EngineVerdict } from "./python_engine.ts";
+import { MAX_MESSAGE_BYTES } from "./python_harness.ts";
 import type { SandboxRequest, SandboxResponse } from "./protocol.ts";
 
 /** How often the interrupt is repeated while a timed-out sample keeps running. */
@@ -27,10 +28,10 @@ export const REPEAT_INTERRUPT_MS = 100;
 export const STOP_GRACE_MS = 500;
 
 const LIMITS: Omit<EngineLimits, "outputBytes"> = {
-  solutionMemoryBytes: 1024 * 1024 ** 2,
-  testsMemoryBytes: 512 * 1024 ** 2,
+  solutionMemoryBytes: 512 * 1024 ** 2,
+  testsMemoryBytes: 256 * 1024 ** 2,
   scratchBytes: 64 * 1024 ** 2,
-  messageBytes: 64 * 1024 ** 2,
+  messageBytes: MAX_MESSAGE_BYTES,
   recycleGrowthBytes: 64 * 1024 ** 2,
 };
 
@@ -79,31 +80,18 @@ class EngineHandle {
   }
 }
 
-/** Serves requests on engines, replacing an engine that timed out, faulted or grew. */
+/** Serves requests on an engine, swapping in a spare one when it timed out, faulted or grew. */
 class PythonRunner {
   #engine: EngineHandle | undefined;
+  #spare: Promise<EngineHandle> | undefined;
   #snapshot: Uint8Array | undefined;
-  readonly #wasm: WebAssembly.Module;
 
-  constructor(readonly pyodideDir: string, wasm: WebAssembly.Module, readonly outputBytes: number) {
-    this.#wasm = wasm;
-  }
+  constructor(readonly pyodideDir: string, readonly wasm: WebAssembly.Module, readonly outputBytes: number) {}
 
-  /** Boots an engine (the first one cold, later ones from the snapshot the first one made). */
+  /** Boots the first engine (cold: it makes the snapshot later ones start from), then a spare. */
   async start(): Promise<void> {
-    const engine = new EngineHandle({
-      pyodideDir: this.pyodideDir,
-      wasm: this.#wasm,
-      snapshot: this.#snapshot,
-      limits: { ...LIMITS, outputBytes: this.outputBytes },
-    });
-    const booted = await engine.next();
-    if (!("booted" in booted)) {
-      engine.terminate();
-      throw new Error(`python runner: the engine failed to boot: ${"failed" in booted ? booted.failed : "?"}`);
-    }
-    this.#snapshot ??= booted.snapshot;
-    this.#engine = engine;
+    this.#engine = await this.#boot();
+    this.#spare = this.#bootSpare();
   }
 
   /** Runs one request; `recycled` in the answer says the engine is being replaced (a `ready` follows). */
@@ -133,9 +121,10 @@ class PythonRunner {
     clearInterval(repeat);
     const timeoutMessage = `no verdict within ${request.timeoutMs} ms (the sample was interrupted)`;
     if (first === "stopped" || !("id" in first)) {
-      engine.terminate();
-      this.#engine = undefined;
-      if (first === "stopped") return { id: request.id, status: "timeout", message: timeoutMessage, recycled: true };
+      this.#retire(engine);
+      if (first === "stopped") {
+        return { id: request.id, status: "timeout", message: timeoutMessage, recycled: true };
+      }
       const why = "failed" in first ? first.failed : "an unexpected message";
       return { id: request.id, status: "error", message: `the Python engine failed: ${why}`, recycled: true };
     }
@@ -143,15 +132,48 @@ class PythonRunner {
       ? { id: request.id, status: "timeout", message: timeoutMessage }
       : { id: request.id, status: first.status, message: first.message };
     if (first.recycle) {
-      engine.terminate();
-      this.#engine = undefined;
+      this.#retire(engine);
       response.recycled = true;
     }
     return response;
   }
 
-  get ready(): boolean {
-    return this.#engine !== undefined;
+  /** After a `recycled` answer: swaps in the spare engine (waiting for it if it is still booting). */
+  async recover(): Promise<void> {
+    const spare = this.#spare ?? this.#boot();
+    this.#spare = undefined;
+    this.#engine = await spare.catch(() => this.#boot());
+    this.#spare = this.#bootSpare();
+  }
+
+  /** Boots an engine in the background; a failure surfaces when it is swapped in. */
+  #bootSpare(): Promise<EngineHandle> {
+    const spare = this.#boot();
+    spare.catch(() => {});
+    return spare;
+  }
+
+  #retire(engine: EngineHandle): void {
+    engine.terminate();
+    this.#engine = undefined;
+  }
+
+  async #boot(): Promise<EngineHandle> {
+    const engine = new EngineHandle({
+      pyodideDir: this.pyodideDir,
+      wasm: this.wasm,
+      snapshot: this.#snapshot,
+      limits: { ...LIMITS, outputBytes: this.outputBytes },
+    });
+    const booted = await engine.next();
+    if (!("booted" in booted)) {
+      engine.terminate();
+      throw new Error(
+        `python runner: the engine failed to boot: ${"failed" in booted ? booted.failed : "?"}`,
+      );
+    }
+    this.#snapshot ??= booted.snapshot;
+    return engine;
   }
 }
 
@@ -164,8 +186,8 @@ async function serve(channel: HostChannel, pyodideDir: string): Promise<void> {
   for await (const request of channel.requests()) {
     const response = await runner.run(request);
     channel.send(response);
-    if (!runner.ready) {
-      await runner.start();
+    if (response.recycled) {
+      await runner.recover();
       channel.send({ ready: true });
     }
   }

@@ -32,7 +32,8 @@ export function pyodideDir(): string {
 
 /** Executable and arguments for a sandbox process of `kind`. */
 export function sandboxCommand(kind: RunnerKind, limits: SandboxLimits): { command: string; args: string[] } {
-  const v8Flags = ["--max-old-space-size=512"];
+  // A JS heap bomb ends the process at V8's heap limit; a smaller one for JS/TS samples gets there fast.
+  const v8Flags = [`--max-old-space-size=${kind === "python" ? 512 : 256}`];
   const permissions: string[] = [];
   const runnerArgs: string[] = [];
   if (kind === "python") {
