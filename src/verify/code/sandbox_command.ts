@@ -9,6 +9,14 @@ import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 import type { SandboxLimits } from "./types.ts";
 
+/**
+ * Added to the data limit for V8's own reservations: every isolate (the runner's main thread and each
+ * worker) reserves a 512 MiB executable code range, which `RLIMIT_DATA` counts although almost none of
+ * it is ever used. A runner has at most four isolates at once (main, the current worker or engine, a
+ * spare one, and one being torn down).
+ */
+export const CODE_RANGE_HEADROOM_BYTES = 4 * 512 * 1024 ** 2;
+
 /** Which trusted runner a process hosts. */
 export type RunnerKind = "python" | "js";
 
@@ -47,7 +55,7 @@ export function sandboxCommand(kind: RunnerKind, limits: SandboxLimits): { comma
     command: "/usr/bin/setsid",
     args: [
       "/usr/bin/prlimit",
-      `--data=${limits.memoryBytes}`,
+      `--data=${limits.memoryBytes + CODE_RANGE_HEADROOM_BYTES}`,
       "--core=0",
       "--",
       Deno.execPath(),

@@ -85,6 +85,11 @@ export class SandboxProcess {
     return process;
   }
 
+  /** The process id (a new process means a new id; tests use it to show two samples shared one). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** True until the process exits or is killed. */
   get alive(): boolean {
     return this.#alive;
