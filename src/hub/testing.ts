@@ -7,6 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { parquetWriteBuffer } from "hyparquet-writer";
 
 /** One request the fake Hub saw. */
 export interface SeenRequest {
@@ -249,4 +250,178 @@ export class FakeHub {
     }
     return new Response(part.body, { status: part.status, headers: part.headers });
   }
+}
+
+type WriteOptions = Parameters<typeof parquetWriteBuffer>[0];
+type SchemaElement = NonNullable<WriteOptions["schema"]>[number];
+
+/** A parquet file of string columns (and `lists`: list-of-string columns; `ints`: INT32 columns). */
+export function parquetFixture(
+  rows: readonly Record<string, unknown>[],
+  types: { ints?: readonly string[]; lists?: readonly string[] } = {},
+): Uint8Array<ArrayBuffer> {
+  const names = Object.keys(rows[0]);
+  const schema: SchemaElement[] = [{ name: "root", num_children: names.length }];
+  for (const name of names) {
+    if (types.lists?.includes(name)) {
+      schema.push(
+        { name, repetition_type: "OPTIONAL", converted_type: "LIST", num_children: 1 },
+        { name: "list", repetition_type: "REPEATED", num_children: 1 },
+        { name: "element", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
+      );
+    } else if (types.ints?.includes(name)) {
+      schema.push({ name, type: "INT32", repetition_type: "OPTIONAL" });
+    } else {
+      schema.push({ name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" });
+    }
+  }
+  const columnData = names.map((name) => ({
+    name,
+    data: rows.map((row) => row[name]) as WriteOptions["columnData"][number]["data"],
+  }));
+  return new Uint8Array(parquetWriteBuffer({ columnData, schema }));
+}
+
+const HUMANEVAL_ROWS = [
+  {
+    task_id: "HumanEval/0",
+    prompt: 'def add(a: int, b: int) -> int:\n    """ Add two numbers.\n    >>> add(2, 3)\n    5\n    """\n',
+    canonical_solution: "    return a + b\n",
+    test: "\n\ndef check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n",
+    entry_point: "add",
+  },
+  {
+    task_id: "HumanEval/1",
+    prompt:
+      'def shout(text: str) -> str:\n    """ Upper-case text and add "!".\n    >>> shout("hi")\n    \'HI!\'\n    """\n',
+    canonical_solution: '    return text.upper() + "!"\n',
+    test: '\n\ndef check(candidate):\n    assert candidate("hi") == "HI!"\n    assert candidate("") == "!"\n',
+    entry_point: "shout",
+  },
+];
+
+const MBPP_FULL: Record<string, Record<string, unknown>[]> = {
+  train: [
+    {
+      task_id: 601,
+      text: "Write a function to find the largest of three numbers.",
+      code: "def max_of_three(a, b, c):\r\n  return max(a, b, c)",
+      test_list: ["assert max_of_three(1, 5, 3) == 5", "assert max_of_three(-1, -5, -3) == -1"],
+      test_setup_code: "",
+      challenge_test_list: [],
+    },
+    {
+      task_id: 602,
+      text: "Write a python function to find the sum of the digits of a number.",
+      code:
+        "def _digits(n):\r\n  return [int(d) for d in str(n)]\r\ndef digit_sum(n):\r\n  return sum(_digits(n))",
+      test_list: ["assert digit_sum(123) == 6", "assert digit_sum(9) == 9", "assert digit_sum(1000) == 1"],
+      test_setup_code: "",
+      challenge_test_list: ["assert digit_sum(99999) == 45"],
+    },
+  ],
+  test: [{
+    task_id: 11,
+    text: "Write a function to compute the area of a circle, rounded to two decimals.",
+    code: "import math\r\ndef circle_area(r):\r\n  return round(math.pi * r * r, 2)",
+    test_list: ["assert math.isclose(circle_area(1), 3.14)", "assert circle_area(2) == 12.57"],
+    test_setup_code: "import math",
+    challenge_test_list: [],
+  }],
+  validation: [{
+    task_id: 511,
+    text: "Write a function to reverse a string.",
+    code: "def reverse(s):\r\n  return s[::-1]",
+    test_list: ['assert reverse("abc") == "cba"'],
+    test_setup_code: "",
+    challenge_test_list: [],
+  }],
+  prompt: [{
+    task_id: 1,
+    text: "Write a function to check whether a number is even.",
+    code: "def is_even(n):\r\n  return n % 2 == 0",
+    test_list: ["assert is_even(4)", "assert not is_even(3)"],
+    test_setup_code: "",
+    challenge_test_list: [],
+  }],
+};
+
+const MATH_SUBJECT_NAMES = {
+  algebra: "Algebra",
+  counting_and_probability: "Counting & Probability",
+  geometry: "Geometry",
+  intermediate_algebra: "Intermediate Algebra",
+  number_theory: "Number Theory",
+  prealgebra: "Prealgebra",
+  precalculus: "Precalculus",
+};
+
+const MATH500_LINES = [
+  {
+    problem: "What is $2+3$?",
+    solution: "$2+3=\\boxed{5}$.",
+    answer: "5",
+    subject: "Prealgebra",
+    level: 1,
+    unique_id: "test/prealgebra/1.json",
+  },
+  {
+    problem: "Simplify $\\frac{4}{6}$.",
+    solution: "Divide by 2: $\\boxed{\\frac{2}{3}}$.",
+    answer: "\\frac{2}{3}",
+    subject: "Prealgebra",
+    level: 2,
+    unique_id: "test/prealgebra/2.json",
+  },
+];
+
+/** What {@link addDatasetFixtures} served, to compare with what a fetch wrote. */
+export const DATASET_FIXTURES = {
+  humaneval: HUMANEVAL_ROWS,
+  mbppFull: MBPP_FULL,
+  mathSubjects: MATH_SUBJECT_NAMES,
+  math500: MATH500_LINES,
+};
+
+/**
+ * Adds small copies of the four datasets to a fake Hub under their real repository ids and file layouts
+ * (parquet shards named as the Hub names them; MATH500 as JSONL), each with a README that is not fetched.
+ */
+export function addDatasetFixtures(hub: FakeHub): void {
+  const mbpp = { ints: ["task_id"], lists: ["test_list", "challenge_test_list", "test_imports"] };
+  hub.addRepo("dataset", "openai/openai_humaneval", {
+    "README.md": "# HumanEval",
+    "openai_humaneval/test-00000-of-00001.parquet": parquetFixture(HUMANEVAL_ROWS),
+  });
+  const mbppFiles: Record<string, Uint8Array<ArrayBuffer> | string> = { "README.md": "# MBPP" };
+  for (const [split, rows] of Object.entries(MBPP_FULL)) {
+    mbppFiles[`full/${split}-00000-of-00001.parquet`] = parquetFixture(rows, mbpp);
+    const sanitized = rows.map((row) => ({
+      source_file: "fixture.py",
+      task_id: row.task_id,
+      prompt: row.text,
+      code: row.code,
+      test_imports: row.test_setup_code ? [row.test_setup_code] : [],
+      test_list: row.test_list,
+    }));
+    mbppFiles[`sanitized/${split}-00000-of-00001.parquet`] = parquetFixture(sanitized, mbpp);
+  }
+  hub.addRepo("dataset", "google-research-datasets/mbpp", mbppFiles);
+  const mathFiles: Record<string, Uint8Array<ArrayBuffer> | string> = { "README.md": "# MATH" };
+  for (const [subject, type] of Object.entries(MATH_SUBJECT_NAMES)) {
+    for (const split of ["train", "test"]) {
+      const rows = [1, 2].map((n) => ({
+        problem: `${split} ${subject} problem ${n}: what is ${n}+${n}?`,
+        level: `Level ${n}`,
+        type,
+        solution: `It is $\\boxed{${2 * n}}$.`,
+      }));
+      mathFiles[`${subject}/${split}-00000-of-00001.parquet`] = parquetFixture(rows);
+    }
+  }
+  hub.addRepo("dataset", "EleutherAI/hendrycks_math", mathFiles);
+  hub.addRepo("dataset", "HuggingFaceH4/MATH-500", {
+    "README.md": "# MATH-500",
+    "test.jsonl": MATH500_LINES.map((line) => JSON.stringify(line)).join("\n") + "\n",
+  });
 }
