@@ -8,15 +8,16 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { stepDirName } from "./matrix.ts";
 import type { ArtifactRef, OutputSpec } from "./step.ts";
 
 /** Paths of one step inside a run directory. */
 export class StepPaths {
   /** The step's directory. */
   readonly root: string;
-  /** Creates the paths of `stepId` in `runDir`. */
+  /** Creates the paths of `stepId` (a step or instance id: `base[seed=1]` lives in `base@seed=1`) in `runDir`. */
   constructor(readonly runDir: string, readonly stepId: string) {
-    this.root = `${runDir}/steps/${stepId}`;
+    this.root = `${runDir}/steps/${stepDirName(stepId)}`;
   }
   /** Where an output lives: a `.jsonl` file for records, a directory otherwise. */
   output(name: string, spec: OutputSpec): string {
@@ -36,7 +37,7 @@ export class StepPaths {
   }
   /** The step's log file. */
   get log(): string {
-    return `${this.runDir}/logs/${this.stepId}.log`;
+    return `${this.runDir}/logs/${stepDirName(this.stepId)}.log`;
   }
 }
 
@@ -129,13 +130,15 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * A step's cache key: the kind's name and version and its resolved parameters, where each input artifact
- * counts by its digest (not its path), so the same inputs in another run give the same key.
+ * counts by its digest (not its path) and, for an instance of a matrix step, its axis values, so the same
+ * inputs in another run give the same key.
  */
 export function cacheKey(kind: string, version: string, params: unknown): string {
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (value !== null && typeof value === "object") {
-      if ((value as ArtifactRef).artifact === true) return { sha256: (value as ArtifactRef).sha256 };
+      const ref = value as ArtifactRef;
+      if (ref.artifact === true) return { sha256: ref.sha256, matrix: ref.matrix };
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
     }
     return value;

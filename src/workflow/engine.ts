@@ -9,8 +9,8 @@ import { cacheKey, describeOutput, linkTree, StepPaths, writeManifest } from "./
 import { StepRun } from "./context.ts";
 import { crashPoint } from "./faults.ts";
 import { downstream } from "./graph.ts";
+import { expandSteps, resolveInstance, type StepInstance } from "./matrix.ts";
 import { type Reporter, SilentReporter } from "./progress.ts";
-import { resolveReferences } from "./refs.ts";
 import type { StepSpec, Workflow } from "./spec.ts";
 import type { ArtifactRef } from "./step.ts";
 import type { RunStatus, RunStore, StepRow } from "./store.ts";
@@ -51,7 +51,7 @@ export function isValidRunId(id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) && !id.includes("..");
 }
 
-/** Records a new run and its steps in the store. */
+/** Records a new run and its steps (each instance of a matrix step is a step of its own) in the store. */
 export async function createRun(options: Omit<ExecuteOptions, "reporter" | "signal">): Promise<void> {
   const { store, workflow, runId, runDir, params } = options;
   if (store.getRun(runId)) {
@@ -70,18 +70,23 @@ export async function createRun(options: Omit<ExecuteOptions, "reporter" | "sign
       pid: Deno.pid,
       created: Date.now(),
     },
-    workflow.steps.map((s) => ({ id: s.id, kind: s.kind.name })),
+    expandSteps(workflow, params).map((s) => ({ id: s.id, kind: s.kind.name })),
   );
   store.addEvent(runId, null, "run.created", { workflow: workflow.name });
 }
 
-/** Marks `from` and every step downstream of it to run again (`resume --from`). */
+/**
+ * Marks `from` and every step downstream of it to run again (`resume --from`). `from` is a step id or an
+ * instance id (`base[seed=1]`); the id of a matrix step means all its instances.
+ */
 export async function resetFrom(options: ExecuteOptions, from: string): Promise<string[]> {
   const { workflow, store, runId, runDir } = options;
-  if (!workflow.steps.some((s) => s.id === from)) {
-    throw new Error(`--from ${from}: no such step (steps: ${workflow.steps.map((s) => s.id).join(", ")})`);
+  const steps = expandSteps(workflow, options.params);
+  const starts = steps.filter((s) => s.id === from || s.declaredId === from);
+  if (starts.length === 0) {
+    throw new Error(`--from ${from}: no such step (steps: ${steps.map((s) => s.id).join(", ")})`);
   }
-  const ids = [...downstream(workflow.steps, from)];
+  const ids = [...new Set(starts.flatMap((start) => [...downstream(steps, start.id)]))];
   for (const id of ids) {
     store.resetStep(runId, id);
     await Deno.remove(new StepPaths(runDir, id).root, { recursive: true }).catch(() => {});
@@ -92,6 +97,7 @@ export async function resetFrom(options: ExecuteOptions, from: string): Promise<
 /** Runs every step that is not finished yet. Returns the run's final status. */
 export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
   const { store, workflow, runId } = options;
+  const steps = expandSteps(workflow, options.params);
   const reporter = options.reporter ?? new SilentReporter();
   const interrupt = new AbortController();
   const onAbort = () => interrupt.abort(new Interrupted("interrupted"));
@@ -111,7 +117,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
   const failed = new Set<string>();
   const running = new Map<string, Promise<void>>();
   const ready = () =>
-    workflow.steps.filter((s) =>
+    steps.filter((s) =>
       !finished.has(s.id) && !failed.has(s.id) && !running.has(s.id) && s.needs.every((n) => finished.has(n))
     );
 
@@ -138,7 +144,7 @@ export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
     ? "interrupted"
     : failed.size > 0
     ? "failed"
-    : finished.size === workflow.steps.length
+    : finished.size === steps.length
     ? "done"
     : "failed";
   const error = status === "failed" ? `failed steps: ${[...failed].join(", ")}` : null;
@@ -149,13 +155,10 @@ export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
 
 function resolveParams(
   options: ExecuteOptions,
-  step: StepSpec,
+  step: StepInstance,
   outputs: Map<string, Record<string, ArtifactRef>>,
 ): unknown {
-  const resolved = resolveReferences(step.with, {
-    param: (name) => options.params[name],
-    output: (id, output) => outputs.get(id)![output],
-  });
+  const resolved = resolveInstance(step, options.params, (id, output) => outputs.get(id)![output]);
   const parsed = step.kind.params.safeParse(resolved);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -198,7 +201,7 @@ async function reuseCached(
 async function runStep(
   options: ExecuteOptions,
   reporter: Reporter,
-  step: StepSpec,
+  step: StepInstance,
   outputs: Map<string, Record<string, ArtifactRef>>,
   interrupt: AbortSignal,
 ): Promise<Record<string, ArtifactRef> | undefined> {
