@@ -43,12 +43,13 @@ export function rate(perSecond) {
 }
 
 /**
- * A duration: `45s`, `3m05s`, `1h02m`.
+ * A duration: `0.4s`, `45s`, `3m05s`, `1h02m`.
  * @param {number | null | undefined} ms
  * @returns {string}
  */
 export function duration(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "";
+  if (ms < 9950) return `${(ms / 1000).toFixed(1)}s`;
   const sec = Math.round(ms / 1000);
   if (sec >= 3600) {
     return `${Math.floor(sec / 3600)}h${String(Math.floor((sec % 3600) / 60)).padStart(2, "0")}m`;

@@ -22,7 +22,14 @@ Deno.test("numbers, rates and durations read in sensible units and precision", (
     "",
     "",
   ]);
-  assert.deepEqual([4_000, 185_000, 3_720_000, null].map(duration), ["4s", "3m05s", "1h02m", ""]);
+  assert.deepEqual([420, 4_000, 45_000, 185_000, 3_720_000, null].map(duration), [
+    "0.4s",
+    "4.0s",
+    "45s",
+    "3m05s",
+    "1h02m",
+    "",
+  ]);
 });
 
 Deno.test("fractions print as the report's percentages", () => {

@@ -76,7 +76,8 @@ export function groupSteps(steps) {
 }
 
 /**
- * Each group's depth: 0 without needs, else one more than its deepest need.
+ * Each group's depth: one more than its deepest need; a step without needs sits just above its first
+ * dependent (so data steps are drawn next to what reads them, not all at the top).
  * @param {StepGroup[]} groups
  * @returns {Map<string, number>}
  */
@@ -96,7 +97,29 @@ function depths(groups) {
     return d;
   };
   for (const group of groups) depthOf(group.id, new Set());
+  for (const group of groups) {
+    if (group.needs.some((need) => byId.has(need))) continue;
+    const below = groups.filter((other) => other.needs.includes(group.id)).map((other) => depth.get(other.id) ?? 1);
+    if (below.length) depth.set(group.id, Math.max(0, Math.min(...below) - 1));
+  }
   return depth;
+}
+
+/**
+ * Orders a level's groups by where their needs were placed (the mean x of their needs' centres), which
+ * uncrosses most edges; groups without placed needs keep their order, after the others.
+ * @param {StepGroup[]} level
+ * @param {Map<string, Point>} placed
+ * @returns {StepGroup[]}
+ */
+function byNeeds(level, placed) {
+  /** @param {StepGroup} group */
+  const centre = (group) => {
+    const xs = group.needs.flatMap((need) => placed.has(need) ? [/** @type {Point} */ (placed.get(need)).x] : []);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Infinity;
+  };
+  return level.map((group, index) => ({ group, index, at: centre(group) }))
+    .sort((a, b) => a.at - b.at || a.index - b.index).map((entry) => entry.group);
 }
 
 /**
@@ -121,7 +144,7 @@ export function layoutGraph(groups, width) {
   const nodes = new Map();
   let y = pad;
   for (const d of [...levels.keys()].sort((a, b) => a - b)) {
-    const level = levels.get(d) ?? [];
+    const level = byNeeds(levels.get(d) ?? [], nodes);
     for (let start = 0; start < level.length; start += perRow) {
       const row = level.slice(start, start + perRow);
       const rowWidth = row.length * nodeWidth + (row.length - 1) * gapX;

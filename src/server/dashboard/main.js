@@ -291,9 +291,10 @@ async function route(force = false) {
 async function refresh() {
   try {
     await loadRuns();
+    byId("toast").hidden = true;
     await route(true);
   } catch (error) {
-    toast(/** @type {Error} */ (error).message);
+    if (byId("token-form").hidden) toast(/** @type {Error} */ (error).message); // else the form asks
   }
 }
 
