@@ -176,7 +176,7 @@ export function pairedTable(comparisons: readonly DeltaComparison[]): string {
     String(c.pairs),
   ]);
   return markdownTable(
-    ["Δ(t1,t2) difference", "mean", "95% interval", "interval", "(seed, problem) pairs"],
+    ["comparison", "Δ(t1,t2) difference", "95% interval", "interval vs 0", "(seed, problem) pairs"],
     rows,
   );
 }
@@ -217,9 +217,19 @@ export function trainingCharts(curves: readonly MetricPoint[]): Record<string, s
 
 /** How the intervals were computed, in one sentence. */
 export function bootstrapMethod(options: BootstrapOptions): string {
-  return `percentile bootstrap, ${options.resamples} resamples: each resample draws the seeds with ` +
-    `replacement, then each drawn seed's problems with replacement (with one seed: the problems only); ` +
+  return `percentile bootstrap with ${options.resamples} resamples; each resample draws the seeds with ` +
+    `replacement, then each drawn seed's problems with replacement (with one seed, only the problems); ` +
     `generator seed ${options.seed}`;
+}
+
+/** Below this many seeds, resampling seeds shows seed-to-seed variation only coarsely. */
+const FEW_SEEDS = 5;
+
+function fewSeedsNote(results: readonly MethodEvidence[]): string {
+  const seeds = Math.max(...results.map((r) => r.seeds.length));
+  return seeds > 1 && seeds < FEW_SEEDS
+    ? ` With ${seeds} seeds the seed part of the resampling is coarse, so the intervals may be too narrow.`
+    : "";
 }
 
 function problemsLine(results: readonly MethodEvidence[]): string {
@@ -251,8 +261,8 @@ export function reportMarkdown(
     "## Self-correction on held-out problems",
     "",
     "Percent of all problems; two attempts, greedy. Δ i→c: wrong at attempt 1, right at attempt 2; Δ c→i: the " +
-    "reverse. Each cell is the mean over the method's seeds and its 95% interval [low, high] " +
-    `(${bootstrapMethod(data.bootstrap)}).`,
+    "reverse. Each cell is the mean over the method's seeds and its 95% interval [low, high]: a " +
+    `${bootstrapMethod(data.bootstrap)}.${fewSeedsNote(results)}`,
     "",
     comparisonTable(results),
     "",

@@ -70,7 +70,10 @@ Deno.test("pairedTable gives the Δ difference, its interval and where it lies a
   assert.equal(comparisons.length, 1);
   assert.equal(comparisons[0].difference.estimate, 0.75);
   const table = pairedTable(comparisons).split("\n");
-  assert.equal(table[0], "| Δ(t1,t2) difference | mean | 95% interval | interval | (seed, problem) pairs |");
+  assert.equal(
+    table[0],
+    "| comparison | Δ(t1,t2) difference | 95% interval | interval vs 0 | (seed, problem) pairs |",
+  );
   assert.match(table[2], /^\| SCoRe − base model \| 75\.0 \| \[\S+, \S+\] \| (above|includes) 0 \| 4 \|$/);
 });
 
@@ -103,7 +106,7 @@ Deno.test("buildReport writes the tables, links every chart and keeps the figure
   const markdown = files["report.md"];
   assert.ok(markdown.startsWith("# SCoRe on toy-math\n"));
   assert.ok(markdown.includes("Task: toy-math; run: run-1; 4 held-out problems; one seed."), markdown);
-  assert.ok(markdown.includes("percentile bootstrap, 1000 resamples"), markdown);
+  assert.ok(markdown.includes("percentile bootstrap with 1000 resamples"), markdown);
   assert.ok(markdown.includes("## SCoRe's Δ(t1,t2) against the other methods"));
   assert.ok(!markdown.includes("per seed"), "one seed: no per-seed table");
   assert.ok(markdown.includes("![rewards](rewards.svg)"));
@@ -133,6 +136,7 @@ Deno.test("buildReport over several seeds: means, a per-seed table, and no compa
   assert.ok(markdown.includes("| SCoRe | 50.0 | 0.0 |"));
   assert.match(markdown, /\| base model \| 37\.5 \[.*\] \| 37\.5 \[/);
   assert.ok(!markdown.includes("against the other methods"));
+  assert.ok(markdown.includes("With 2 seeds the seed part of the resampling is coarse"));
 });
 
 Deno.test("reportFigures refuses a compare that names no method", () => {

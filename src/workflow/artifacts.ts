@@ -3,7 +3,8 @@
  * finished step's outputs by a later run (hard links, so nothing is copied).
  *
  * Layout: `<runs-dir>/<run-id>/steps/<step-id>/{out/<name>.jsonl | out/<name>/, work/, checkpoints/,
- * manifest.json}` and `<runs-dir>/<run-id>/logs/<step-id>.log`.
+ * manifest.json}` and `<runs-dir>/<run-id>/logs/<step-id>.log`; an instance of a matrix step, `base[seed=1]`,
+ * uses the name `base@seed=1` for both.
  *
  * @module
  */

@@ -362,6 +362,10 @@ export async function stepsCommand(args: string[]): Promise<number> {
         }`,
       );
     }
+    console.log(
+      "\nEvery step also takes needs:, matrix: [axes] (one instance per axis value, e.g. per seed), retry: and " +
+        "timeout:; see 'Workflow files' in the README.",
+    );
   }
   return EXIT.done;
 }

@@ -18,10 +18,10 @@
  *   seed: { from: 0, count: "${{ params.seeds }}" }
  * steps:
  *   - { id: train, uses: test.work, matrix: [seed], with: { items: 3, seed: "${{ matrix.seed }}" } }
- *   - id: summary                  # its `input` is a list of three references, seed 0, 1, 2
- *     uses: report
+ *   - id: summary # its `inputs` are three references, to train[seed=0], train[seed=1], train[seed=2]
+ *     uses: test.work
  *     needs: [train]
- *     ...
+ *     with: { items: 1, inputs: "${{ steps.train.outputs.results }}" }
  * ```
  *
  * @module
@@ -181,6 +181,36 @@ export function declaredStepId(id: string): string {
   return bracket < 0 ? id : id.slice(0, bracket);
 }
 
+/** The axis values of an instance id, as text: `base[seed=1,lr=0.1]` -> `{ seed: "1", lr: "0.1" }`. */
+export function instanceValues(id: string): Record<string, string> {
+  const bracket = id.indexOf("[");
+  if (bracket < 0 || !id.endsWith("]")) return {};
+  return Object.fromEntries(id.slice(bracket + 1, -1).split(",").map((pair) => pair.split("=", 2)));
+}
+
+/** Whether two instances' values are equal on every axis both have. */
+function agree(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  return Object.keys(a).every((axis) => !(axis in b) || String(a[axis]) === String(b[axis]));
+}
+
+/**
+ * The needs of each instance, from instance ids and the declared steps' needs alone (for readers without
+ * the step kinds, such as the status server): an instance needs the instances of each needed step whose
+ * values agree with its own on the axes they share, as in {@link expandSteps}.
+ */
+export function instanceNeeds(
+  ids: readonly string[],
+  declared: ReadonlyMap<string, readonly string[]>,
+): Map<string, string[]> {
+  return new Map(ids.map((id) => {
+    const own = instanceValues(id);
+    const needs = (declared.get(declaredStepId(id)) ?? []).flatMap((need) =>
+      ids.filter((other) => declaredStepId(other) === need && agree(instanceValues(other), own))
+    );
+    return [id, needs];
+  }));
+}
+
 /** A directory (and file) name for a step id: `base[seed=1]` -> `base@seed=1`; plain ids are unchanged. */
 export function stepDirName(id: string): string {
   return id.replace("[", "@").replace(/\]$/, "");
@@ -237,9 +267,7 @@ export function expandSteps(workflow: Workflow, params: Record<string, unknown>)
         const producerAxes = axesOf.get(need)!;
         sources[need] = {
           list: producerAxes.some((axis) => !step.axes.includes(axis)),
-          instances: instancesOf.get(need)!.filter((p) =>
-            producerAxes.every((axis) => !(axis in own) || own[axis] === p.values[axis])
-          ),
+          instances: instancesOf.get(need)!.filter((p) => agree(p.values, own)),
         };
       }
       const needs = Object.values(sources).flatMap((source) => source.instances.map((p) => p.id));

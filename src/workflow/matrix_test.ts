@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { stepKinds } from "../steps/mod.ts";
 import { createRun, type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
 import { WorkflowError } from "./errors.ts";
-import { declaredStepId, expandSteps, instanceId, resolveInstance, stepDirName } from "./matrix.ts";
+import {
+  declaredStepId,
+  expandSteps,
+  instanceId,
+  instanceNeeds,
+  instanceValues,
+  resolveInstance,
+  stepDirName,
+} from "./matrix.ts";
 import type { Reporter } from "./progress.ts";
 import { applyOverrides, checkStepParams, parseWorkflow } from "./spec.ts";
 import type { ArtifactRef } from "./step.ts";
@@ -77,6 +85,18 @@ Deno.test("expansion: one instance per seed, with needs per instance and fan-in 
   ]);
   assert.deepEqual(byId.get("train[seed=6]")!.values, { seed: 6 });
   assert.equal(byId.get("train[seed=6]")!.declaredId, "train");
+});
+
+Deno.test("instanceNeeds recovers every instance's needs from the ids and the declared needs alone", () => {
+  assert.deepEqual(instanceValues("p[seed=1,lr=0.5]"), { seed: "1", lr: "0.5" });
+  assert.deepEqual(instanceValues("p"), {});
+  const workflow = parse();
+  const steps = expandSteps(workflow, applyOverrides(workflow, ["seeds=3"]));
+  const declared = new Map(workflow.steps.map((s) => [s.id, s.needs]));
+  assert.deepEqual(
+    instanceNeeds(steps.map((s) => s.id), declared),
+    new Map(steps.map((s) => [s.id, s.needs])),
+  );
 });
 
 Deno.test("references: same axis gets the same instance, fan-in gets a list in axis order, spliced", () => {
