@@ -330,7 +330,7 @@ Deno.test("a matrix run: instances grouped, needs of the declared step, the self
     const byId = Object.fromEntries(detail.body.stepList.map((s: { id: string }) => [s.id, s]));
     assert.deepEqual(
       [byId["stage2[seed=1]"].group, byId["stage2[seed=1]"].matrix, byId["stage2[seed=1]"].needs],
-      ["stage2", { seed: "1" }, ["stage1", "base", "train"]],
+      ["stage2", { seed: "1" }, ["stage1[seed=1]", "base", "train"]],
     );
     const rows = detail.body.selfCorrection.rows as SelfCorrectionRow[];
     assert.deepEqual(rows.map((r) => [r.method, r.step, r.instances.length, r.evaluation]), [

@@ -6,7 +6,7 @@
  * @module
  */
 import { StepPaths } from "../workflow/artifacts.ts";
-import { instanceNeeds } from "../workflow/matrix.ts";
+import { declaredStepId, instanceNeeds } from "../workflow/matrix.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
 import { type EventRow, type MetricRow, type RunRow, RunStore, type StepRow } from "../workflow/store.ts";
 import { ApiError } from "./errors.ts";
@@ -15,7 +15,6 @@ import type { RecordsPage, RunDetail, RunSummary, SeriesList, StepDetail, StepSu
 import { describeMetric } from "./metric_catalog.ts";
 import { selfCorrectionTable } from "./selfcorrection.ts";
 import { downsample, runSummary, stepNeeds, stepSummary } from "./summaries.ts";
-import { declaredStepId } from "../workflow/matrix.ts";
 
 /** How many of the newest progress events give a step's recent rate. */
 const RATE_WINDOW = 12;
@@ -101,7 +100,7 @@ export class RunReader {
 
   private summarize(run: RunRow, row: StepRow, latest: readonly MetricRow[], now: number): StepSummary {
     return stepSummary(row, {
-      needs: this.needsOf(run).get(declaredStepId(row.step_id)) ?? [],
+      needs: this.needsOf(run).get(row.step_id) ?? [],
       progress: row.status === "running"
         ? this.require().recentEvents(run.id, row.step_id, "progress", RATE_WINDOW)
         : [],

@@ -12,17 +12,10 @@ export const RunId = z.string()
   .refine((id) => !id.includes(".."), "a run id may not contain '..'");
 
 /** A step id or output name, as the workflow spec allows them. */
-export const OutputName = z.string()
-  .regex(
-    /^[A-Za-z][A-Za-z0-9_-]{0,127}$/,
-    "an output name is letters, digits, '_' or '-', starting with a letter",
-  );
-
-/** A step id, or a matrix instance's id (`base[seed=1]`, `base[seed=1,lr=0.1]`). */
 export const StepId = z.string()
   .regex(
-    /^[A-Za-z][A-Za-z0-9_-]{0,127}(\[[A-Za-z0-9_-]+=[A-Za-z0-9._+-]+(,[A-Za-z0-9_-]+=[A-Za-z0-9._+-]+)*\])?$/,
-    "a step id is letters, digits, '_' or '-', starting with a letter (an instance adds [axis=value,...])",
+    /^[A-Za-z][A-Za-z0-9_-]{0,127}$/,
+    "a step id is letters, digits, '_' or '-', starting with a letter",
   );
 
 /** A step id, or the id of an instance of a matrix step: `base[seed=1]`, `base[seed=1,lr=0.1]`. */
@@ -52,7 +45,7 @@ export const NoQuery = z.strictObject({});
 export const RecordsQuery = z.strictObject({
   offset: queryInteger(0, 1e9).optional().describe("index of the first record (default 0)"),
   limit: queryInteger(1, 500).optional().describe("records per page, 1..500 (default 50)"),
-  output: OutputName.optional().describe("which records output of the step (default: its first)"),
+  output: StepId.optional().describe("which records output of the step (default: its first)"),
 });
 
 /** Query of the events route. */
@@ -116,7 +109,7 @@ export const StepSummary = z.object({
   matrix: z.record(z.string(), z.string()).describe("a matrix instance's axis values ({} for a plain step)"),
   kind: z.string(),
   status: StepStatus,
-  needs: z.array(z.string()).describe("the declared steps this one waits for"),
+  needs: z.array(z.string()).describe("the steps (or instances) this one waits for"),
   attempts: z.number().int(),
   started: z.number().nullable(),
   finished: z.number().nullable(),

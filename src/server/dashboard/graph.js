@@ -15,7 +15,7 @@ import { s } from "./dom.js";
  * @typedef {object} StepGroup A declared step and its instances.
  * @property {string} id
  * @property {string} kind
- * @property {string[]} needs
+ * @property {string[]} needs the declared steps its instances wait for
  * @property {StepSummary[]} steps
  * @property {string} status
  * @property {number} percent 0..100
@@ -65,10 +65,11 @@ export function groupSteps(steps) {
   /** @type {Map<string, StepSummary[]>} */
   const byGroup = new Map();
   for (const step of steps) byGroup.set(step.group, [...(byGroup.get(step.group) ?? []), step]);
+  const groupOf = new Map(steps.map((step) => [step.id, step.group]));
   return [...byGroup].map(([id, members]) => ({
     id,
     kind: members[0].kind,
-    needs: members[0].needs,
+    needs: [...new Set(members.flatMap((step) => step.needs.map((need) => groupOf.get(need) ?? need)))],
     steps: members,
     status: groupStatus(members),
     percent: members.reduce((sum, step) => sum + percent(step), 0) / members.length,
@@ -99,7 +100,9 @@ function depths(groups) {
   for (const group of groups) depthOf(group.id, new Set());
   for (const group of groups) {
     if (group.needs.some((need) => byId.has(need))) continue;
-    const below = groups.filter((other) => other.needs.includes(group.id)).map((other) => depth.get(other.id) ?? 1);
+    const below = groups.filter((other) => other.needs.includes(group.id)).map((other) =>
+      depth.get(other.id) ?? 1
+    );
     if (below.length) depth.set(group.id, Math.max(0, Math.min(...below) - 1));
   }
   return depth;
@@ -115,7 +118,9 @@ function depths(groups) {
 function byNeeds(level, placed) {
   /** @param {StepGroup} group */
   const centre = (group) => {
-    const xs = group.needs.flatMap((need) => placed.has(need) ? [/** @type {Point} */ (placed.get(need)).x] : []);
+    const xs = group.needs.flatMap((need) =>
+      placed.has(need) ? [/** @type {Point} */ (placed.get(need)).x] : []
+    );
     return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Infinity;
   };
   return level.map((group, index) => ({ group, index, at: centre(group) }))

@@ -26,12 +26,25 @@ function scoreShape() {
     report: ["eval_base", "eval_score", "stage2"],
   };
   const seeded = new Set(["stage1", "stage2", "eval_score"]);
+  const seeds = [0, 1, 2];
+  // as the API lists them: an instance needs the instance with its seed, a plain step every instance
+  const needsOf = (deps: string[], seed?: number) =>
+    deps.flatMap((dep) =>
+      !seeded.has(dep)
+        ? [dep]
+        : seed === undefined
+        ? seeds.map((s) => `${dep}[seed=${s}]`)
+        : [`${dep}[seed=${seed}]`]
+    );
   return Object.entries(needs).flatMap(([id, deps]) =>
     seeded.has(id)
-      ? [0, 1, 2].map((seed) =>
-        stepFixture(`${id}[seed=${seed}]`, { needs: deps, status: seed === 2 ? "running" : "done" })
+      ? seeds.map((seed) =>
+        stepFixture(`${id}[seed=${seed}]`, {
+          needs: needsOf(deps, seed),
+          status: seed === 2 ? "running" : "done",
+        })
       )
-      : [stepFixture(id, { needs: deps })]
+      : [stepFixture(id, { needs: needsOf(deps) })]
   );
 }
 
@@ -41,6 +54,8 @@ Deno.test("groupSteps: a matrix step's instances share one node with a combined 
   const stage1 = groups.find((g) => g.id === "stage1")!;
   assert.deepEqual(stage1.steps.map((s) => s.id), ["stage1[seed=0]", "stage1[seed=1]", "stage1[seed=2]"]);
   assert.equal(stage1.status, "running");
+  assert.deepEqual(groups.find((g) => g.id === "report")!.needs, ["eval_base", "eval_score", "stage2"]);
+  assert.deepEqual(groups.find((g) => g.id === "stage2")!.needs, ["stage1", "base", "train"]);
   assert.equal(Math.round(stage1.percent), 67);
   assert.equal(
     groupStatus([stepFixture("a", { status: "cached" }), stepFixture("b", { status: "failed" })]),
