@@ -18,10 +18,10 @@
  *   seed: { from: 0, count: "${{ params.seeds }}" }
  * steps:
  *   - { id: train, uses: test.work, matrix: [seed], with: { items: 3, seed: "${{ matrix.seed }}" } }
- *   - id: summary                  # its `input` is a list of three references, seed 0, 1, 2
- *     uses: report
+ *   - id: summary # its `inputs` are three references, to train[seed=0], train[seed=1], train[seed=2]
+ *     uses: test.work
  *     needs: [train]
- *     ...
+ *     with: { items: 1, inputs: "${{ steps.train.outputs.results }}" }
  * ```
  *
  * @module
