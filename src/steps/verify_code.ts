@@ -20,7 +20,7 @@ import { SandboxPool } from "../verify/code/pool.ts";
 import { type CodeProblem, DEFAULT_LIMITS, type Verdict } from "../verify/code/types.ts";
 import { type Attempt, verifyAttempts } from "../verify/code/verifier.ts";
 
-const Params = z.object({
+const Params = z.strictObject({
   /** Problems in HumanEval, MultiPL-E or native format. */
   problems: ArtifactRef,
   /** Records holding completions. */
