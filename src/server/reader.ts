@@ -1,7 +1,9 @@
 /**
  * Read-only access to a runs directory for the status server. The store is opened read-only (WAL lets it
  * read while a pipeline writes, without taking the write lock), lazily, because the database may not exist
- * until the first run starts. Every query is a short indexed read.
+ * until the first run starts, and only once its tables exist (the first pipeline creates the file a moment
+ * before its tables): until then the server answers as if there were no runs yet. Every query is a short
+ * indexed read.
  *
  * @module
  */
@@ -28,7 +30,7 @@ export class RunReader {
   /** `runsDir` holds `pipeline.db` and one directory per run. */
   constructor(readonly runsDir: string) {}
 
-  /** The store, or undefined while no pipeline has created it yet. */
+  /** The store, or undefined while no pipeline has created it (file and tables) yet. */
   private open(): RunStore | undefined {
     if (this.store) return this.store;
     const path = `${this.runsDir}/pipeline.db`;
@@ -37,7 +39,12 @@ export class RunReader {
     } catch {
       return undefined;
     }
-    this.store = new RunStore(path, { readOnly: true });
+    const store = new RunStore(path, { readOnly: true });
+    if (!store.hasSchema()) {
+      store.close(); // the creating pipeline has not committed its tables yet: look again next time
+      return undefined;
+    }
+    this.store = store;
     return this.store;
   }
 

@@ -72,6 +72,9 @@ export interface ItemCommit {
   bytes: number;
 }
 
+/** The tables of the store; a reader waits until all of them exist. */
+const TABLES = ["runs", "steps", "item_commits", "item_ledger", "events", "metrics", "checkpoints"];
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, workflow TEXT NOT NULL, file TEXT NOT NULL, source TEXT NOT NULL,
@@ -106,13 +109,26 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 export class RunStore {
   readonly db: DatabaseSync;
 
-  /** Opens (creating if needed) the store at `path`; `readOnly` never writes (for the status server). */
+  /**
+   * Opens (creating if needed) the store at `path`; `readOnly` never writes (for the status server). A writer
+   * creates the tables in one transaction, so a reader sees all of them or none ({@link hasSchema}).
+   */
   constructor(readonly path: string, options: { readOnly?: boolean } = {}) {
     this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false, timeout: 5000 });
     if (!options.readOnly) {
       this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-      this.db.exec(SCHEMA);
+      this.transaction(() => this.db.exec(SCHEMA));
     }
+  }
+
+  /** Whether every table exists (false while the first writer is still creating the store). */
+  hasSchema(): boolean {
+    const placeholders = TABLES.map(() => "?").join(",");
+    const row = this.all<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${placeholders})`,
+      ...TABLES,
+    )[0];
+    return row.n === TABLES.length;
   }
 
   /** Closes the database. */
