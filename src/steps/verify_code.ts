@@ -68,6 +68,7 @@ function attemptsOf(
 export const verifyCode = defineStep({
   name: "verify.code",
   version: "1",
+  source: import.meta.url,
   description: "Runs completions against their problem's unit tests in the sandbox and records verdicts",
   params: Params,
   outputs: {
