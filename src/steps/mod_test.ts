@@ -9,41 +9,19 @@ import type { z } from "zod";
 import { stepKinds } from "./mod.ts";
 import { WorkflowError } from "../workflow/errors.ts";
 import { parseWorkflow } from "../workflow/spec.ts";
+import { OPTIONAL_WRAPPERS, type SchemaDef, schemaDef, WRAPPERS } from "../workflow/schema_def.ts";
 import { ArtifactRef, type StepKind } from "../workflow/step.ts";
 
 const TYPO = "unknown_key_typo";
 /** A records output of the workflow's first step, standing in for every artifact parameter. */
 const SOURCE_REF = "${{ steps.source.outputs.results }}";
 
-/** The parts of a zod schema's definition that the generator reads. */
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  options?: z.ZodType[];
-  valueType?: z.ZodType;
-  in?: z.ZodType;
-  entries?: Record<string, string | number>;
-  values?: unknown[];
-  checks?: { _zod: { def: { check: string; minimum?: number; value?: number; inclusive?: boolean } } }[];
-}
-
-function defOf(schema: z.ZodType): Def {
-  return schema._zod.def as unknown as Def;
-}
-
-/** Wrappers that make a field optional in an object (the minimal example leaves such fields out). */
-const OPTIONAL = new Set(["optional", "default", "prefault", "catch"]);
-/** Every wrapper whose inner schema decides what a value may hold. */
-const WRAPPERS = new Set([...OPTIONAL, "nullable", "nonoptional", "readonly"]);
-
 /** The definitions of the checks of a number, string or array schema. */
-function checks(def: Def) {
+function checks(def: SchemaDef) {
   return (def.checks ?? []).map((c) => c._zod.def);
 }
 
-function exampleNumber(def: Def): number {
+function exampleNumber(def: SchemaDef): number {
   let value = 1;
   for (const check of checks(def)) {
     if (check.check === "greater_than" && check.value !== undefined) {
@@ -58,7 +36,7 @@ function exampleNumber(def: Def): number {
   return value;
 }
 
-function exampleString(def: Def): string {
+function exampleString(def: SchemaDef): string {
   const min = checks(def).find((c) => c.check === "min_length")?.minimum ?? 1;
   return "x".repeat(Math.max(1, min));
 }
@@ -66,11 +44,11 @@ function exampleString(def: Def): string {
 /** A minimal valid YAML value of a schema: required fields only, artifacts as references. */
 function example(schema: z.ZodType): unknown {
   if (schema === ArtifactRef) return SOURCE_REF;
-  const def = defOf(schema);
+  const def = schemaDef(schema);
   switch (def.type) {
     case "object":
       return Object.fromEntries(
-        Object.entries(def.shape!).filter(([, field]) => !OPTIONAL.has(defOf(field).type))
+        Object.entries(def.shape!).filter(([, field]) => !OPTIONAL_WRAPPERS.has(schemaDef(field).type))
           .map(([key, field]) => [key, example(field)]),
       );
     case "array": {
@@ -108,7 +86,7 @@ interface TypoSite {
 /** One {@link TypoSite} per object the schema can hold (artifact references excepted: the engine makes them). */
 function typoSites(schema: z.ZodType): TypoSite[] {
   if (schema === ArtifactRef) return [];
-  const def = defOf(schema);
+  const def = schemaDef(schema);
   if (WRAPPERS.has(def.type)) return typoSites(def.innerType!);
   switch (def.type) {
     case "object": {

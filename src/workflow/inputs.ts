@@ -10,24 +10,8 @@
  * @module
  */
 import type { z } from "zod";
+import { schemaDef, WRAPPERS } from "./schema_def.ts";
 import { pathParams } from "./step.ts";
-
-/** The parts of a zod schema's definition the walk reads. */
-interface SchemaDef {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  options?: z.ZodType[];
-  valueType?: z.ZodType;
-  out?: z.ZodType;
-}
-
-function defOf(schema: z.ZodType): SchemaDef {
-  return schema._zod.def as unknown as SchemaDef;
-}
-
-const WRAPPERS = new Set(["optional", "default", "prefault", "nullable", "nonoptional", "readonly", "catch"]);
 
 /** Every path parameter's value in `value` (validated by `schema`), in schema order, without repeats. */
 export function inputPaths(schema: z.ZodType, value: unknown): string[] {
@@ -42,7 +26,7 @@ function walk(schema: z.ZodType, value: unknown, found: Set<string>): void {
     if (typeof value === "string") found.add(value);
     return;
   }
-  const def = defOf(schema);
+  const def = schemaDef(schema);
   if (WRAPPERS.has(def.type)) return walk(def.innerType!, value, found);
   switch (def.type) {
     case "object":
