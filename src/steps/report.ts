@@ -36,6 +36,7 @@ async function readValidated<T>(ref: ArtifactRef, schema: z.ZodType<T>, what: st
 export const report = defineStep({
   name: "report",
   version: "1",
+  source: import.meta.url,
   description:
     "Write report.md, report.json and SVG training curves comparing the base model, baselines and SCoRe.",
   params: z.strictObject({

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { StepPaths } from "./artifacts.ts";
 import { createRun, type ExecuteOptions, executeRun, isValidRunId, newRunId, resetFrom } from "./engine.ts";
 import { WorkflowError } from "./errors.ts";
+import { observeRun, observeSteps, ownerAlive } from "./owner.ts";
 import { ConsoleReporter, formatDuration } from "./progress.ts";
 import { applyOverrides, checkStepParams, loadWorkflow, parseWorkflow, type StepRegistry } from "./spec.ts";
 import { type RunStatus, RunStore, type StepRow } from "./store.ts";
@@ -132,14 +133,6 @@ function disposable(store: RunStore): { value: RunStore; [Symbol.dispose](): voi
   return { value: store, [Symbol.dispose]: () => store.close() };
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("deno");
-  } catch {
-    return false;
-  }
-}
-
 /** `resume ID [--from STEP] [--runs-dir DIR]` */
 export async function resumeCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -160,7 +153,7 @@ export async function resumeCommand(args: string[]): Promise<number> {
   using store = disposable(await openStore(runsDir));
   const run = store.value.getRun(runId);
   if (!run) throw new UsageError(`no run '${runId}' in ${runsDir} (see: deno task pipeline list)`);
-  if (run.status === "running" && run.pid !== Deno.pid && processAlive(run.pid)) {
+  if (run.status === "running" && run.pid !== Deno.pid && ownerAlive(run)) {
     throw new UsageError(`run '${runId}' is still running (pid ${run.pid}); stop it first or wait`);
   }
   const workflow = parseWorkflow(run.source, run.file, await registry());
@@ -214,9 +207,10 @@ export async function statusCommand(args: string[]): Promise<number> {
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
   });
   using store = disposable(await openStore(values["runs-dir"]));
-  const run = positionals[0] ? store.value.getRun(positionals[0]) : store.value.listRuns(1)[0];
-  if (!run) throw new UsageError(positionals[0] ? `no run '${positionals[0]}'` : "no runs yet");
-  const steps = store.value.getSteps(run.id);
+  const row = positionals[0] ? store.value.getRun(positionals[0]) : store.value.listRuns(1)[0];
+  if (!row) throw new UsageError(positionals[0] ? `no run '${positionals[0]}'` : "no runs yet");
+  const run = observeRun(row);
+  const steps = observeSteps(run, store.value.getSteps(run.id));
   if (values.json) {
     const { source: _source, ...rest } = run;
     console.log(JSON.stringify({ ...rest, params: JSON.parse(run.params), steps }, null, 2));
@@ -236,7 +230,10 @@ export async function listCommand(args: string[]): Promise<number> {
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
   });
   using store = disposable(await openStore(values["runs-dir"]));
-  const runs = store.value.listRuns(1000).map(({ source: _source, ...run }) => run);
+  const runs = store.value.listRuns(1000).map((row) => {
+    const { source: _source, ...run } = observeRun(row);
+    return run;
+  });
   if (values.json) console.log(JSON.stringify(runs, null, 2));
   else {for (const run of runs) {
       console.log(
