@@ -8,6 +8,7 @@
  * @module
  */
 import { StepPaths } from "../workflow/artifacts.ts";
+import { instanceNeeds } from "../workflow/matrix.ts";
 import { observeRun, observeSteps } from "../workflow/owner.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
 import { type EventRow, type MetricRow, type RunRow, RunStore, type StepRow } from "../workflow/store.ts";
@@ -104,7 +105,7 @@ export class RunReader {
   private needsOf(run: RunRow): Map<string, string[]> {
     let needs = this.needsCache.get(run.id);
     if (!needs) {
-      needs = stepNeeds(run.source);
+      needs = instanceNeeds(this.require().getSteps(run.id).map((s) => s.step_id), stepNeeds(run.source));
       this.needsCache.set(run.id, needs);
     }
     return needs;

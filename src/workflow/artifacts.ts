@@ -3,20 +3,22 @@
  * finished step's outputs by a later run (hard links, so nothing is copied).
  *
  * Layout: `<runs-dir>/<run-id>/steps/<step-id>/{out/<name>.jsonl | out/<name>/, work/, checkpoints/,
- * manifest.json}` and `<runs-dir>/<run-id>/logs/<step-id>.log`.
+ * manifest.json}` and `<runs-dir>/<run-id>/logs/<step-id>.log`; an instance of a matrix step, `base[seed=1]`,
+ * uses the name `base@seed=1` for both.
  *
  * @module
  */
 import { createHash } from "node:crypto";
+import { stepDirName } from "./matrix.ts";
 import type { ArtifactRef, OutputSpec } from "./step.ts";
 
 /** Paths of one step inside a run directory. */
 export class StepPaths {
   /** The step's directory. */
   readonly root: string;
-  /** Creates the paths of `stepId` in `runDir`. */
+  /** Creates the paths of `stepId` (a step or instance id: `base[seed=1]` lives in `base@seed=1`) in `runDir`. */
   constructor(readonly runDir: string, readonly stepId: string) {
-    this.root = `${runDir}/steps/${stepId}`;
+    this.root = `${runDir}/steps/${stepDirName(stepId)}`;
   }
   /** Where an output lives: a `.jsonl` file for records, a directory otherwise. */
   output(name: string, spec: OutputSpec): string {
@@ -36,7 +38,7 @@ export class StepPaths {
   }
   /** The step's log file. */
   get log(): string {
-    return `${this.runDir}/logs/${this.stepId}.log`;
+    return `${this.runDir}/logs/${stepDirName(this.stepId)}.log`;
   }
 }
 
@@ -143,8 +145,9 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * A step's cache key: the kind's name and (code) version, its resolved parameters, where each input artifact
- * counts by its digest (not its path), so the same inputs in another run give the same key, and the content
- * digests of the files and directories its path parameters name (see fingerprints.ts).
+ * counts by its digest (not its path) and, for an instance of a matrix step, its axis values, so the same
+ * inputs in another run give the same key, and the content digests of the files and directories its path
+ * parameters name (see fingerprints.ts).
  */
 export function cacheKey(
   kind: string,
@@ -155,7 +158,8 @@ export function cacheKey(
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (value !== null && typeof value === "object") {
-      if ((value as ArtifactRef).artifact === true) return { sha256: (value as ArtifactRef).sha256 };
+      const ref = value as ArtifactRef;
+      if (ref.artifact === true) return { sha256: ref.sha256, matrix: ref.matrix };
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
     }
     return value;

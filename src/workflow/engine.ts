@@ -12,9 +12,9 @@ import { crashPoint } from "./faults.ts";
 import { digestInputs } from "./fingerprints.ts";
 import { downstream } from "./graph.ts";
 import { inputPaths } from "./inputs.ts";
+import { expandSteps, resolveInstance, type StepInstance } from "./matrix.ts";
 import { ownerToken } from "./owner.ts";
 import { type Reporter, SilentReporter } from "./progress.ts";
-import { resolveReferences } from "./refs.ts";
 import type { StepSpec, Workflow } from "./spec.ts";
 import type { ArtifactRef } from "./step.ts";
 import type { RunStatus, RunStore, StepRow } from "./store.ts";
@@ -55,7 +55,7 @@ export function isValidRunId(id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) && !id.includes("..");
 }
 
-/** Records a new run and its steps in the store. */
+/** Records a new run and its steps (each instance of a matrix step is a step of its own) in the store. */
 export async function createRun(options: Omit<ExecuteOptions, "reporter" | "signal">): Promise<void> {
   const { store, workflow, runId, runDir, params } = options;
   if (store.getRun(runId)) {
@@ -75,18 +75,23 @@ export async function createRun(options: Omit<ExecuteOptions, "reporter" | "sign
       owner: ownerToken(),
       created: Date.now(),
     },
-    workflow.steps.map((s) => ({ id: s.id, kind: s.kind.name })),
+    expandSteps(workflow, params).map((s) => ({ id: s.id, kind: s.kind.name })),
   );
   store.addEvent(runId, null, "run.created", { workflow: workflow.name });
 }
 
-/** Marks `from` and every step downstream of it to run again (`resume --from`). */
+/**
+ * Marks `from` and every step downstream of it to run again (`resume --from`). `from` is a step id or an
+ * instance id (`base[seed=1]`); the id of a matrix step means all its instances.
+ */
 export async function resetFrom(options: ExecuteOptions, from: string): Promise<string[]> {
   const { workflow, store, runId, runDir } = options;
-  if (!workflow.steps.some((s) => s.id === from)) {
-    throw new Error(`--from ${from}: no such step (steps: ${workflow.steps.map((s) => s.id).join(", ")})`);
+  const steps = expandSteps(workflow, options.params);
+  const starts = steps.filter((s) => s.id === from || s.declaredId === from);
+  if (starts.length === 0) {
+    throw new Error(`--from ${from}: no such step (steps: ${steps.map((s) => s.id).join(", ")})`);
   }
-  const ids = [...downstream(workflow.steps, from)];
+  const ids = [...new Set(starts.flatMap((start) => [...downstream(steps, start.id)]))];
   for (const id of ids) {
     store.resetStep(runId, id);
     await Deno.remove(new StepPaths(runDir, id).root, { recursive: true }).catch(() => {});
@@ -128,6 +133,7 @@ async function scheduleSteps(
   interrupt: AbortSignal,
 ): Promise<{ status: RunStatus; error: string | null }> {
   const { store, workflow, runId } = options;
+  const steps = expandSteps(workflow, options.params);
   const outputs = new Map<string, Record<string, ArtifactRef>>();
   const finished = new Set<string>();
   for (const row of store.getSteps(runId)) {
@@ -139,7 +145,7 @@ async function scheduleSteps(
   const failed = new Set<string>();
   const running = new Map<string, Promise<void>>();
   const ready = () =>
-    workflow.steps.filter((s) =>
+    steps.filter((s) =>
       !finished.has(s.id) && !failed.has(s.id) && !running.has(s.id) && s.needs.every((n) => finished.has(n))
     );
 
@@ -166,7 +172,7 @@ async function scheduleSteps(
     ? "interrupted"
     : failed.size > 0
     ? "failed"
-    : finished.size === workflow.steps.length
+    : finished.size === steps.length
     ? "done"
     : "failed";
   return { status, error: status === "failed" ? `failed steps: ${[...failed].join(", ")}` : null };
@@ -190,13 +196,10 @@ function errorMessage(error: unknown): string {
 
 function resolveParams(
   options: ExecuteOptions,
-  step: StepSpec,
+  step: StepInstance,
   outputs: Map<string, Record<string, ArtifactRef>>,
 ): unknown {
-  const resolved = resolveReferences(step.with, {
-    param: (name) => options.params[name],
-    output: (id, output) => outputs.get(id)![output],
-  });
+  const resolved = resolveInstance(step, options.params, (id, output) => outputs.get(id)![output]);
   const parsed = step.kind.params.safeParse(resolved);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -279,7 +282,7 @@ async function reuseCached(
 async function runStep(
   options: ExecuteOptions,
   reporter: Reporter,
-  step: StepSpec,
+  step: StepInstance,
   outputs: Map<string, Record<string, ArtifactRef>>,
   interrupt: AbortSignal,
 ): Promise<Record<string, ArtifactRef> | undefined> {

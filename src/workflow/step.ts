@@ -10,6 +10,11 @@
  */
 import { z } from "zod";
 
+/** The axis values of an instance of a matrix step, for example `{ seed: 1 }`. */
+export const MatrixValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+/** The axis values of an instance of a matrix step. */
+export type MatrixValues = z.infer<typeof MatrixValues>;
+
 /** A reference to an artifact produced by an earlier step, as resolved from `${{ steps.ID.outputs.NAME }}`. */
 export const ArtifactRef = z.object({
   /** Marker so a reference can be told from a plain object in `with`. */
@@ -26,6 +31,8 @@ export const ArtifactRef = z.object({
   sha256: z.string(),
   /** Number of records (records artifacts) or files (dir artifacts). */
   count: z.number().int(),
+  /** Set when the producer is an instance of a matrix step: its axis values (see `matrix.ts`). */
+  matrix: MatrixValues.optional(),
 });
 /** A reference to an artifact produced by an earlier step. */
 export type ArtifactRef = z.infer<typeof ArtifactRef>;
