@@ -73,6 +73,7 @@ const ReportParams = z.strictObject({
 export const report = defineStep({
   name: "report",
   version: "2",
+  source: import.meta.url,
   description:
     "Write report.md, report.json and SVG training curves comparing the base model, baselines and " +
     "SCoRe: means over seeds with bootstrap intervals and paired comparisons of Δ(t1,t2).",

@@ -17,6 +17,7 @@ function itemValue(seed: number, item: number, salt: string): string {
 export const testWork = defineStep({
   name: "test.work",
   version: "1",
+  source: import.meta.url,
   description: "Deterministic test workload: items with configurable work and injected failures.",
   params: z.strictObject({
     items: z.number().int().nonnegative(),

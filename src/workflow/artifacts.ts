@@ -89,7 +89,10 @@ export async function describeOutput(
   const expected = spec.kind === "records" ? stat?.isFile : stat?.isDirectory;
   if (!expected) {
     throw new Error(
-      `step '${paths.stepId}' finished without writing its ${spec.kind} output '${name}' (${path})`,
+      `step '${paths.stepId}' finished without writing its ${spec.kind} output '${name}' (${path}); ` +
+        `its step kind must write every declared output (ctx.${
+          spec.kind === "records" ? "records" : "dir"
+        }("${name}"))`,
     );
   }
   if (spec.kind === "records") {
@@ -104,17 +107,28 @@ export async function describeOutput(
     };
   }
   const files = await listFiles(path);
-  const hash = createHash("sha256");
-  for (const file of files) hash.update(`${file}\0${await fileSha256(`${path}/${file}`)}\n`);
+  const digests = [];
+  for (const file of files) digests.push({ path: file, sha256: await fileSha256(`${path}/${file}`) });
   return {
     artifact: true,
     step: paths.stepId,
     output: name,
     path,
     kind: "dir",
-    sha256: hash.digest("hex"),
+    sha256: treeDigest(digests),
     count: files.length,
   };
+}
+
+/**
+ * The digest of a directory: the sha256 of its files' relative paths, sorted, each with its sha256. The same
+ * content gives the same digest wherever the directory lives.
+ */
+export function treeDigest(files: readonly { path: string; sha256: string }[]): string {
+  const hash = createHash("sha256");
+  const sorted = [...files].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  for (const file of sorted) hash.update(`${file.path}\0${file.sha256}\n`);
+  return hash.digest("hex");
 }
 
 /** Stable JSON (sorted keys), so equal values hash equally. */
@@ -130,11 +144,17 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * A step's cache key: the kind's name and version and its resolved parameters, where each input artifact
+ * A step's cache key: the kind's name and (code) version, its resolved parameters, where each input artifact
  * counts by its digest (not its path) and, for an instance of a matrix step, its axis values, so the same
- * inputs in another run give the same key.
+ * inputs in another run give the same key, and the content digests of the files and directories its path
+ * parameters name (see fingerprints.ts).
  */
-export function cacheKey(kind: string, version: string, params: unknown): string {
+export function cacheKey(
+  kind: string,
+  version: string,
+  params: unknown,
+  files: Record<string, string> = {},
+): string {
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (value !== null && typeof value === "object") {
@@ -144,7 +164,8 @@ export function cacheKey(kind: string, version: string, params: unknown): string
     }
     return value;
   };
-  return createHash("sha256").update(canonicalJson({ kind, version, params: strip(params) })).digest("hex");
+  return createHash("sha256").update(canonicalJson({ kind, version, params: strip(params), files }))
+    .digest("hex");
 }
 
 /** Hard-links (or copies, across file systems) a file or directory tree. */

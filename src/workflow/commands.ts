@@ -11,6 +11,7 @@ import { StepPaths } from "./artifacts.ts";
 import { createRun, type ExecuteOptions, executeRun, isValidRunId, newRunId, resetFrom } from "./engine.ts";
 import { WorkflowError } from "./errors.ts";
 import { axisValues, declaredStepId, expandSteps } from "./matrix.ts";
+import { observeRun, observeSteps, ownerAlive } from "./owner.ts";
 import { ConsoleReporter, formatDuration } from "./progress.ts";
 import {
   applyOverrides,
@@ -140,14 +141,6 @@ function disposable(store: RunStore): { value: RunStore; [Symbol.dispose](): voi
   return { value: store, [Symbol.dispose]: () => store.close() };
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("deno");
-  } catch {
-    return false;
-  }
-}
-
 /** `resume ID [--from STEP] [--runs-dir DIR]` */
 export async function resumeCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -168,7 +161,7 @@ export async function resumeCommand(args: string[]): Promise<number> {
   using store = disposable(await openStore(runsDir));
   const run = store.value.getRun(runId);
   if (!run) throw new UsageError(`no run '${runId}' in ${runsDir} (see: deno task pipeline list)`);
-  if (run.status === "running" && run.pid !== Deno.pid && processAlive(run.pid)) {
+  if (run.status === "running" && run.pid !== Deno.pid && ownerAlive(run)) {
     throw new UsageError(`run '${runId}' is still running (pid ${run.pid}); stop it first or wait`);
   }
   const workflow = parseWorkflow(run.source, run.file, await registry());
@@ -245,9 +238,10 @@ export async function statusCommand(args: string[]): Promise<number> {
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
   });
   using store = disposable(await openStore(values["runs-dir"]));
-  const run = positionals[0] ? store.value.getRun(positionals[0]) : store.value.listRuns(1)[0];
-  if (!run) throw new UsageError(positionals[0] ? `no run '${positionals[0]}'` : "no runs yet");
-  const steps = store.value.getSteps(run.id);
+  const row = positionals[0] ? store.value.getRun(positionals[0]) : store.value.listRuns(1)[0];
+  if (!row) throw new UsageError(positionals[0] ? `no run '${positionals[0]}'` : "no runs yet");
+  const run = observeRun(row);
+  const steps = observeSteps(run, store.value.getSteps(run.id));
   if (values.json) {
     const { source: _source, ...rest } = run;
     console.log(JSON.stringify({ ...rest, params: JSON.parse(run.params), steps }, null, 2));
@@ -267,7 +261,10 @@ export async function listCommand(args: string[]): Promise<number> {
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
   });
   using store = disposable(await openStore(values["runs-dir"]));
-  const runs = store.value.listRuns(1000).map(({ source: _source, ...run }) => run);
+  const runs = store.value.listRuns(1000).map((row) => {
+    const { source: _source, ...run } = observeRun(row);
+    return run;
+  });
   if (values.json) console.log(JSON.stringify(runs, null, 2));
   else {for (const run of runs) {
       console.log(
