@@ -125,7 +125,8 @@ Deno.test("SIGKILL from outside inside a running step, twice, then resume", asyn
 Deno.test("SIGTERM stops gracefully: run marked interrupted, exit 130, resume completes", async () => {
   const dir = await Deno.makeTempDir();
   const child = pipeline(["run", WORKFLOW, "--runs-dir", dir, "--run-id", "r", "--set", "work_ms=20"]);
-  await new Promise((r) => setTimeout(r, 1500));
+  // SIGTERM once items are being committed (the handlers are installed by then), however slow the start is
+  await waitForItems(dir, "first", 1);
   child.kill("SIGTERM");
   const stopped = await finish(child);
   assert.equal(stopped.code, 130, stopped.stderr);
@@ -137,6 +138,27 @@ Deno.test("SIGTERM stops gracefully: run marked interrupted, exit 130, resume co
   assert.deepEqual(await outputsOf(dir, "r"), await referenceOutputs());
   await Deno.remove(dir, { recursive: true });
 });
+
+/** Waits until `step` of run `r` in `runsDir` has committed more than `items` items (at most 60 s). */
+async function waitForItems(runsDir: string, step: string, items: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      const store = new RunStore(`${runsDir}/pipeline.db`, { readOnly: true });
+      try {
+        if (!store.hasSchema()) continue;
+        const row = store.getSteps("r").find((s) => s.step_id === step);
+        if (row && row.items_done > items) return;
+      } finally {
+        store.close();
+      }
+    } catch {
+      // the store file does not exist yet
+    }
+  }
+  throw new Error(`timed out waiting for ${step} to commit ${items} items`);
+}
 
 /** Runs a CLI command to completion and parses its JSON output. */
 async function jsonOf(args: string[]): Promise<unknown> {
