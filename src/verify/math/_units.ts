@@ -169,13 +169,17 @@ function isUnitPhrase(words: string[], units: ReadonlySet<string>, wrapped: bool
 const TRAILING_WRAPPER =
   /(?:\s*\/\s*)?\\(?:text|mbox|mathrm|textrm|hbox|textnormal)\s*\{([^{}]*)\}\s*(?:\^\s*\{?\s*[23]\s*\}?)?\s*$/;
 
+/** A trailing fraction of text-wrapped units: `\frac{\text{km}}{\text{h}}`. */
+const TRAILING_FRACTION =
+  /\\frac\s*\{\s*\\(?:text|mbox|mathrm)\s*\{([^{}]*)\}\s*\}\s*\{\s*\\(?:text|mbox|mathrm)\s*\{([^{}]*)\}\s*\}\s*$/;
+
 /** Drops trailing text-wrapped units after a number or bracket: `5\text{ m/s}` -> `5`. */
 export function stripWrappedUnits(text: string, units: ReadonlySet<string>): string {
   let out = text;
   for (let round = 0; round < 4; round++) {
-    const match = TRAILING_WRAPPER.exec(out);
+    const match = TRAILING_WRAPPER.exec(out) ?? TRAILING_FRACTION.exec(out);
     if (!match) break;
-    const words = match[1].toLowerCase().split(/[\s/.·]+/).filter((word) => word !== "");
+    const words = match.slice(1).join(" ").toLowerCase().split(/[\s/.·]+/).filter((word) => word !== "");
     const before = out.slice(0, match.index).trimEnd();
     if (!isUnitPhrase(words, units, true) || !/[\d}).]$|\\[a-zA-Z]+$/.test(before)) break;
     out = before;

@@ -62,6 +62,8 @@ Deno.test("checkAnswer judges answers after bold labels, and rejects wrong ones"
     ["**Answer:** There is no solution.", "\\emptyset", true],
     ["Therefore, the answer is $\\boxed{\\textbf{(D) } 4}$", "\\text{(D)}", true],
     ["Therefore, the answer is $\\boxed{\\textbf{(C) } 4}$", "\\text{(D)}", false],
+    ["**Answer:** (A) $\\frac{1}{2}$", "\\text{(A)}", true],
+    ["**Answer:** (B) $\\frac{1}{2}$", "\\text{(A)}", false],
   ];
   for (const [response, gold, correct] of cases) {
     const result = checkAnswer(response, gold);

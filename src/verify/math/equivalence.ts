@@ -275,6 +275,10 @@ function proportionalEquations(gold: string[], response: string[]): Verdict {
 }
 
 function compareAtoms(gold: Answer, response: Answer, context: CompareContext): Verdict {
+  // `(B) 24` against a gold value: the option's text is the answer.
+  if (response.kind === "choice" && response.option !== undefined && gold.kind !== "choice") {
+    return compare(gold, readAnswer(response.option), context);
+  }
   if (gold.kind === "choice") {
     const letters = response.kind === "choice" ? response.letters : textOf(response).toUpperCase();
     return structural(

@@ -69,9 +69,9 @@ export function stripMathDelimiters(text: string): string {
 }
 
 /** Markdown emphasis (`**`, `__`, `*`, `_`), colons and space before an answer. */
-const LEADING_MARKUP = /^(?:[\s:]|\*+|_+(?![a-zA-Z0-9{]))+/;
+const LEADING_MARKUP = /^(?:[\s:=`]|\*+|_+(?![a-zA-Z0-9{]))+/;
 /** Trailing emphasis, sentence punctuation and space after an answer. */
-const TRAILING_MARKUP = /(?:[\s.;:!]|\*+|_+)+$/;
+const TRAILING_MARKUP = /(?:[\s.;:!`]|\*+|_+)+$/;
 
 /**
  * Cuts a sentence-like answer at its end: the math spans it starts with (several when joined by commas,
@@ -82,10 +82,11 @@ function answerSpan(rest: string): string | null {
   const leading = leadingMathSpans(text);
   if (leading !== null) return leading;
   const line = text.split("\n")[0].split(/\.\s+(?=[A-Z])|,?\s+(?:because|since|which|as)\s+/)[0];
-  const cut = line.replace(/\s*I hope it is correct.*$/i, "").replace(/\*\*|__/g, "")
+  const cut = line.replace(/\s*I hope it is correct.*$/i, "").replace(/\*\*|__|`/g, "")
     .replace(TRAILING_MARKUP, "").trim();
   if (cut === "") return null;
-  return mathInLine(cut) ?? cut;
+  // A choice letter with its option, `(A) $\frac{1}{2}$`, stays whole: the letter is the answer.
+  return CHOICE_FIRST.test(cut) ? cut : mathInLine(cut) ?? cut;
 }
 
 /** The math spans at the very start of `text` joined by commas, or null when it does not start with math. */
@@ -102,6 +103,9 @@ function leadingMathSpans(text: string): string | null {
   }
   return parts.join(", ");
 }
+
+/** A line that starts with a multiple-choice letter in parentheses. */
+const CHOICE_FIRST = /^\(?[A-E]\)\s/;
 
 /** A comma, "and" or "or" between two math spans. */
 const JOIN = /^[ \t]*(?:,|\band\b|\bor\b)[ \t]*/i;
@@ -138,7 +142,7 @@ export function minervaAnswer(text: string): string | null {
 }
 
 /** "answer is", "Answer:", "**Final Answer:**", "**Answer**:" (emphasis between the word and its colon). */
-const ANSWER_LABEL = /\banswer\b(?:\*+|_+)?[ \t]*(?:is\b[ \t]*:?|:)/gi;
+const ANSWER_LABEL = /\banswer\b(?:\*+|_+)?[ \t]*(?:is\b[ \t]*:?|:|=)|(?:\*+|_+)answer\.(?:\*+|_+)/gi;
 /** A line that holds only an answer label, such as `### Final Answer` or `**Answer:**`: the answer follows. */
 const ANSWER_HEADING =
   /^[ \t>#]*(?:\*+|_+)?[ \t]*(?:final[ \t]+)?answer[ \t]*(?:\*+|_+)?[ \t]*:?[ \t]*(?:\*+|_+)?[ \t]*$/gim;

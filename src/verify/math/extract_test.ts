@@ -69,6 +69,9 @@ Deno.test("answer labels in markdown emphasis: colon inside or outside the bold,
     ["**Answer:** The minimum value is $-\\frac{9}{4}$.", "-\\frac{9}{4}"],
     ["Final answer: $3$ and $5$", "3, 5"],
     ["**Final Answer: (B)**", "(B)"],
+    ["**Answer.** 5", "5"],
+    ["**Final answer:**\n```\n5\n```", "5"],
+    ["The answer: `5`", "5"],
   ];
   for (const [text, answer] of cases) assert.equal(extractAnswer(text), answer, text);
 });

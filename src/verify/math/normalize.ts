@@ -9,7 +9,7 @@ import { braceGroup } from "./extract.ts";
 
 /** Commands whose argument is kept as plain text. */
 const TEXT_WRAPPERS =
-  /\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|hbox|boldsymbol)\s*\{/;
+  /\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|hbox|boldsymbol|vec|overrightarrow|num)\s*\{/;
 
 /** Options for {@link normalizeAnswer}. */
 export interface NormalizeOptions {
@@ -49,7 +49,7 @@ export function unwrapTextCommands(text: string): string {
 
 /** Removes thousands separators when the whole answer is one grouped number such as `1,000` or `10,080.5`. */
 export function stripThousands(text: string): string {
-  return /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(text) ? text.replace(/,/g, "") : text;
+  return /^[+-]?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$/.test(text) ? text.replace(/[, ]/g, "") : text;
 }
 
 /**
@@ -98,16 +98,26 @@ const SYMBOLS: [RegExp, string][] = [
   [/ℝ/g, "\\mathbb{R}"],
   [/∅/g, "\\emptyset "],
   [/\\infin(?![a-zA-Z])/g, "\\infty"],
+  [/\b(?:negative|minus)\s+infinity\b/gi, "-\\infty "],
+  [/\b(?:positive\s+)?infinity\b/gi, "\\infty "],
   [/\\(?:langle|lang)(?![a-zA-Z])/g, "("],
   [/\\(?:rangle|rang)(?![a-zA-Z])/g, ")"],
   [/\\[lr]vert(?![a-zA-Z])|\\vert(?![a-zA-Z])/g, "|"],
-  // `4.2 x 10^{-4}` and `10^-4`
+  [/⩾|\\geqslant(?![a-zA-Z])/g, "\\ge "],
+  [/⩽|\\leqslant(?![a-zA-Z])/g, "\\le "],
+  [/∪|(?<=[)\]])\s*U\s*(?=[([])/g, "\\cup "],
+  // `4.2 x 10^{-4}`, `10^-4`, and `10^23`, which plain text means as 10^{23} (LaTeX reads 10^2 3)
   [/(?<=\d)\s*x\s*(?=10\s*\^)/g, "\\times "],
   [/\^\s*([+-])\s*(\d+)(?![\d.])/g, "^{$1$2}"],
+  [/\^(\d{2,})(?![\d.])/g, "^{$1}"],
+  // `<1, 2>` as a vector, and a transpose of a tuple or matrix (a row equals a column here)
+  [/^<([^<>]*,[^<>]*)>$/g, "($1)"],
+  [/(?<=\\end\{[a-zA-Z]*matrix\}|,[^()]*\))\s*\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?$/g, ""],
 ];
 
 /** A quick test for any of {@link SYMBOLS}, so answers without them skip the rewriting. */
-const SYMBOL_TRIGGER = /[−×·∞πℝ∅]|\\(?:infin|lang|rang|[lr]?vert)|x\s*10|\^\s*[+-]/;
+const SYMBOL_TRIGGER =
+  /[−×·∞πℝ∅⩾⩽∪<]|\\(?:infin|lang|rang|[lr]?vert|[lg]eqslant)|infinity|x\s*10|\^\s*(?:[+-]|\d\d|\{?\s*(?:T|\\top|\\intercal)\b)|[)\]]\s*U\s*[([]/i;
 
 /** The normalised answer and what was removed on the way. */
 export interface NormalizedAnswer {

@@ -21,7 +21,7 @@ export type Answer =
   | { kind: "set"; items: Answer[] }
   | { kind: "union"; intervals: Interval[] }
   | { kind: "matrix"; rows: Answer[][] }
-  | { kind: "choice"; letters: string }
+  | { kind: "choice"; letters: string; option?: string }
   | { kind: "base"; digits: string; base: number }
   | { kind: "text"; text: string };
 
@@ -101,8 +101,8 @@ const INEQUALITY = /\\leq?(?![a-zA-Z])|\\geq?(?![a-zA-Z])|\\lt(?![a-zA-Z])|\\gt(
 /** Reads a normalised answer string into an {@link Answer}. */
 export function readAnswer(text: string): Answer {
   const trimmed = text.trim().replace(/^[a-zA-Z]\s*\\in\s*/, "");
-  return readEmpty(trimmed) ?? readPm(trimmed) ?? readAlternatives(trimmed) ?? readUnion(trimmed) ??
-    readStructure(trimmed);
+  return readEmpty(trimmed) ?? readSetBuilder(trimmed) ?? readPm(trimmed) ?? readAlternatives(trimmed) ??
+    readUnion(trimmed) ?? readStructure(trimmed);
 }
 
 /** Spellings of the empty set, as answers to "solve" or "find the limit" ("does not exist"). */
@@ -110,9 +110,10 @@ const EMPTY_SET = new RegExp(
   [
     String.raw`\\emptyset|\\varnothing|\\\{\s*\\\}|\{\s*\}`,
     String.raw`(?:the\s+)?empty\s+set|none|dne|nonexistent`,
-    String
-      .raw`(?:there\s+(?:is|are)\s+)?no\s+(?:(?:real|integer|integral|positive|possible|valid|such)\s+)*` +
-    String.raw`(?:solutions?|roots?|values?|answers?|numbers?|zeros?|points?|pairs?|x)(?:\s+exists?)?`,
+    String.raw`(?:there\s+(?:is|are)\s+|(?:the\s+)?(?:[a-z]+\s+)?(?:has|have)\s+)?no\s+` +
+    String.raw`(?:(?:real|integer|integral|positive|possible|valid|such)\s+)*` +
+    String.raw`(?:solutions?|roots?|values?|answers?|numbers?|zeros?|points?|pairs?|x)` +
+    String.raw`(?:\s+(?:of|for)\s+[a-z])?(?:\s+exists?)?`,
     String.raw`(?:(?:it|the\s+limit)\s+)?(?:does|do)\s*(?:n't|\s+not)\s+exists?`,
   ].map((form) => `^(?:${form})$`).join("|"),
   "i",
@@ -120,6 +121,24 @@ const EMPTY_SET = new RegExp(
 
 function readEmpty(text: string): Answer | null {
   return EMPTY_SET.test(text) ? { kind: "set", items: [] } : null;
+}
+
+/**
+ * `\{x \mid x > 2\}`, `\{x \in \mathbb{R} : x \neq 2\}`: the set of reals that its domain and conditions, all
+ * together, describe; null when a condition is not a set of reals.
+ */
+function readSetBuilder(text: string): Answer | null {
+  const builder = /^\\\{\s*[a-zA-Z]\s*(?:\\in\s*(.+?))?\s*(?:\\mid|\||:|\\colon)\s*(.+)\\\}$/.exec(text);
+  if (!builder) return null;
+  const parts = [...(builder[1] ? [builder[1]] : []), ...splitTopLevel(builder[2], /,|\s+and\s+/)];
+  const conditions = parts.map((part) => readAnswer(part));
+  if (!conditions.every((condition) => condition.kind === "union")) return null;
+  const unions = conditions.map((condition) => (condition as { intervals: Interval[] }).intervals);
+  const all = unions.reduce<Interval[] | null>(
+    (sofar, next) => sofar && intersectUnions(sofar, next),
+    unions[0],
+  );
+  return all ? { kind: "union", intervals: all } : null;
 }
 
 /** `a \pm b` becomes the unordered pair a + b, a - b; `(\pm 1, 0)` the pair of tuples. */
@@ -154,7 +173,7 @@ function readAlternatives(text: string): Answer | null {
 
 /** The real line: `\mathbb{R}`, `\R`, "all real numbers". */
 const REALS =
-  /^(?:\\mathbb\s*\{?\s*R\s*\}?|\\R|\\Bbb\s*\{?\s*R\s*\}?|(?:the\s+set\s+of\s+)?all\s+real(?:s|\s+numbers?|\s+values?|\s+x)?|every\s+real\s+number)$/i;
+  /^(?:\\mathbb\s*\{?\s*R\s*\}?|\\R|\\Bbb\s*\{?\s*R\s*\}?|(?:the\s+set\s+of\s+)?all\s+(?:real(?:s|\s+numbers?|\s+values?)?(?:\s+(?:of\s+)?x)?|x)|(?:every|any)\s+real\s+number)$/i;
 /** The real line without a set of points: `\mathbb{R} \setminus \{2\}`, `\mathbb{R} - \{2\}`. */
 const REALS_MINUS = /^(.*?)\s*(?:\\setminus|\\smallsetminus|\\backslash|-)\s*\\\{(.*)\\\}$/;
 /** "all real numbers except 2 and 3". */
@@ -167,7 +186,8 @@ function readReals(text: string): Interval[] | null {
   if (REALS.test(text)) return [REAL_LINE];
   const except = REALS_MINUS.exec(text) ?? REALS_EXCEPT.exec(text);
   if (except && REALS.test(except[1].trim())) {
-    const points = splitTopLevel(except[2], /,|\s+and\s+/).filter((point) => point !== "");
+    const points = splitTopLevel(except[2], /,|\s+and\s+|\s+or\s+/).filter((point) => point !== "")
+      .map((point) => point.replace(/^[a-zA-Z]\s*=\s*/, ""));
     return canonicalUnion([REAL_LINE], points);
   }
   const notEqual = NOT_EQUAL.exec(text);
@@ -219,14 +239,17 @@ function readInequality(text: string): Interval[] | null {
   return [{ low, high }];
 }
 
-/** A multiple-choice letter: `B`, `(B)`, `(B) 24` (the option's text after it), "option B". */
-const CHOICE = /^(?:(?:[Oo]ption|[Cc]hoice)\s+)?\(?([A-E])\)?$|^\(?([A-E])\)\s+\S.*$/;
+/** A multiple-choice letter: `B`, `(B)`, "option B", or `(B) 24` with the option's text after it. */
+const CHOICE =
+  /^(?:(?:[Oo]ption|[Cc]hoice)\s+)?(?:\(\s*([A-E])\s*\)|\[\s*([A-E])\s*\]|([A-E])\)?)$|^\(?([A-E])\)\s+(\S.*)$|^\(([a-e])\)$/;
 
 /** Matrices, sets, tuples, equations, choices, base-n numerals, text and expressions. */
 function readStructure(text: string): Answer {
   const wrapped = /^[[(]\s*(\\begin\{[\s\S]*\\end\{\w+\})\s*[)\]]$/.exec(text);
   if (wrapped) return readStructure(wrapped[1]);
-  const matrix = /^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^}]*\})?([\s\S]*)\\end\{\1\}$/.exec(text);
+  const matrix = /^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[^}]*\})?([\s\S]*)\\end\{\1\}$/.exec(
+    text,
+  );
   if (matrix) {
     const rows = matrix[2].split(/\\\\/).map((row) => row.trim()).filter((row) => row !== "");
     return { kind: "matrix", rows: rows.map((row) => row.split("&").map((cell) => readAnswer(cell))) };
@@ -250,7 +273,10 @@ function readStructure(text: string): Answer {
     }
   }
   const choice = CHOICE.exec(text);
-  if (choice) return { kind: "choice", letters: choice[1] ?? choice[2] };
+  if (choice) {
+    const letters = (choice[1] ?? choice[2] ?? choice[3] ?? choice[4] ?? choice[6]).toUpperCase();
+    return choice[5] ? { kind: "choice", letters, option: choice[5] } : { kind: "choice", letters };
+  }
   const base = /^([0-9A-Z]+)_\{?(\d+)\}?$/.exec(text);
   if (base) return { kind: "base", digits: base[1], base: Number(base[2]) };
   const parts = splitTopLevel(text, "=");
