@@ -18,6 +18,13 @@ export const StepId = z.string()
     "a step id is letters, digits, '_' or '-', starting with a letter",
   );
 
+/** A step id, or the id of an instance of a matrix step: `base[seed=1]`, `base[seed=1,lr=0.1]`. */
+export const StepInstanceId = z.string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_-]{0,127}(\[[A-Za-z][A-Za-z0-9_]*=[A-Za-z0-9._-]+(,[A-Za-z][A-Za-z0-9_]*=[A-Za-z0-9._-]+)*\])?$/,
+    "a step id is letters, digits, '_' or '-', starting with a letter, optionally with matrix values: base[seed=1]",
+  );
+
 /** A non-negative integer given as a query-string value. */
 function queryInteger(min: number, max: number) {
   return z.string()
@@ -29,7 +36,7 @@ function queryInteger(min: number, max: number) {
 /** Path parameters of routes on one run. */
 export const RunParams = z.strictObject({ id: RunId });
 /** Path parameters of routes on one step. */
-export const StepParams = z.strictObject({ id: RunId, step: StepId });
+export const StepParams = z.strictObject({ id: RunId, step: StepInstanceId });
 
 /** No query parameters. */
 export const NoQuery = z.strictObject({});

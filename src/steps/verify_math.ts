@@ -22,6 +22,7 @@ const Mapping = z.strictObject({
 export const verifyMath = defineStep({
   name: "verify.math",
   version: "1",
+  source: import.meta.url,
   description:
     "Check MATH answers: add correct/extracted/reason per response, for one or more field mappings.",
   params: z.strictObject({
