@@ -4,6 +4,17 @@
  *
  * @module
  */
+import { compareAnswers } from "./check.ts";
+
+/** The rows whose verdict differs from their label, each described in one line (empty when all agree). */
+export function mislabelled(rows: readonly Row[]): string[] {
+  return rows.flatMap(([gold, response, equal, problem]) => {
+    const result = compareAnswers(gold, response, { problem });
+    return result.correct === equal
+      ? []
+      : [`${gold} vs ${response}: expected ${equal}, got ${result.correct} (${result.reason})`];
+  });
+}
 
 /** One labelled pair: gold answer, response answer, expected verdict, optional problem text. */
 export type Row = [gold: string, response: string, equal: boolean, problem?: string];

@@ -129,3 +129,11 @@ export function intersectUnions(a: Interval[], b: Interval[]): Interval[] | null
   }
   return merge(out).map(plain);
 }
+
+/** The intersection of several unions of intervals; null when a bound is not a constant. */
+export function intersectAll(unions: Interval[][]): Interval[] | null {
+  return unions.slice(1).reduce<Interval[] | null>(
+    (sofar, next) => sofar && intersectUnions(sofar, next),
+    unions.length > 0 ? unions[0] : null,
+  );
+}

@@ -70,8 +70,8 @@ export function stripMathDelimiters(text: string): string {
 
 /** Markdown emphasis (`**`, `__`, `*`, `_`), colons and space before an answer. */
 const LEADING_MARKUP = /^(?:[\s:=`]|\*+|_+(?![a-zA-Z0-9{]))+/;
-/** Trailing emphasis, sentence punctuation and space after an answer. */
-const TRAILING_MARKUP = /(?:[\s.;:!`]|\*+|_+)+$/;
+/** Trailing emphasis, sentence punctuation and space after an answer (not `!`, which may be a factorial). */
+const TRAILING_MARKUP = /(?:[\s.;:`]|\*+|_+)+$/;
 
 /**
  * Cuts a sentence-like answer at its end: the math spans it starts with (several when joined by commas,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { canonicalUnion, intersectUnions, type Interval, type IntervalEnd, REAL_LINE } from "./_sets.ts";
+import { canonicalUnion, intersectAll, type Interval, type IntervalEnd, REAL_LINE } from "./_sets.ts";
 
 export type { Interval, IntervalEnd };
 
@@ -123,6 +123,12 @@ function readEmpty(text: string): Answer | null {
   return EMPTY_SET.test(text) ? { kind: "set", items: [] } : null;
 }
 
+/** The intervals of each answer when every one is a set of reals, else null. */
+function unionsOf(answers: Answer[]): Interval[][] | null {
+  const unions = answers.flatMap((answer) => answer.kind === "union" ? [answer.intervals] : []);
+  return unions.length === answers.length ? unions : null;
+}
+
 /**
  * `\{x \mid x > 2\}`, `\{x \in \mathbb{R} : x \neq 2\}`: the set of reals that its domain and conditions, all
  * together, describe; null when a condition is not a set of reals.
@@ -131,13 +137,8 @@ function readSetBuilder(text: string): Answer | null {
   const builder = /^\\\{\s*[a-zA-Z]\s*(?:\\in\s*(.+?))?\s*(?:\\mid|\||:|\\colon)\s*(.+)\\\}$/.exec(text);
   if (!builder) return null;
   const parts = [...(builder[1] ? [builder[1]] : []), ...splitTopLevel(builder[2], /,|\s+and\s+/)];
-  const conditions = parts.map((part) => readAnswer(part));
-  if (!conditions.every((condition) => condition.kind === "union")) return null;
-  const unions = conditions.map((condition) => (condition as { intervals: Interval[] }).intervals);
-  const all = unions.reduce<Interval[] | null>(
-    (sofar, next) => sofar && intersectUnions(sofar, next),
-    unions[0],
-  );
+  const unions = unionsOf(parts.map((part) => readAnswer(part)));
+  const all = unions && intersectAll(unions);
   return all ? { kind: "union", intervals: all } : null;
 }
 
@@ -161,13 +162,11 @@ function readAlternatives(text: string): Answer | null {
   const parts = splitTopLevel(text, /,|\s+or\s+|\s+and\s+/).filter((part) => part !== "");
   if (parts.length < 2) return null;
   const items = parts.map((part) => readAnswer(part));
-  if (!items.every((item) => item.kind === "union")) return { kind: "list", items };
-  const unions = items.map((item) => (item as { intervals: Interval[] }).intervals);
+  const unions = unionsOf(items);
+  if (!unions) return { kind: "list", items };
   const andOnly = splitTopLevel(text, /,|\s+or\s+/).length === 1;
   const exclusions = parts.every((part) => NOT_EQUAL.test(part));
-  const combined = andOnly || exclusions
-    ? unions.reduce<Interval[] | null>((all, next) => all && intersectUnions(all, next), unions[0])
-    : canonicalUnion(unions.flat());
+  const combined = andOnly || exclusions ? intersectAll(unions) : canonicalUnion(unions.flat());
   return combined ? { kind: "union", intervals: combined } : { kind: "list", items };
 }
 
