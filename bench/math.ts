@@ -9,11 +9,12 @@ import { checkAnswer } from "../src/verify/math/check.ts";
 import { loadMathJsonl } from "../src/verify/math/dataset.ts";
 import { extractAnswer } from "../src/verify/math/extract.ts";
 import { clearParseCache } from "../src/verify/math/parse.ts";
+import { sharedData } from "../src/testing/shared_data.ts";
 
 const ROUNDS = 3;
 const EXACT_PATHS = new Set(["string", "exact", "none"]);
 
-const path = new URL("../../shared/datasets/math/math500.jsonl", import.meta.url).pathname;
+const path = sharedData("math/math500.jsonl").path;
 const items = await loadMathJsonl(path);
 const pairs: { response: string; gold: string; problem: string }[] = [];
 items.forEach((item, index) => {

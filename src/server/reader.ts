@@ -8,13 +8,15 @@
  * @module
  */
 import { StepPaths } from "../workflow/artifacts.ts";
-import { instanceNeeds } from "../workflow/matrix.ts";
+import { declaredStepId, instanceNeeds } from "../workflow/matrix.ts";
 import { observeRun, observeSteps } from "../workflow/owner.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
 import { type EventRow, type MetricRow, type RunRow, RunStore, type StepRow } from "../workflow/store.ts";
 import { ApiError } from "./errors.ts";
 import { readJsonlPage } from "./records.ts";
 import type { RecordsPage, RunDetail, RunSummary, SeriesList, StepDetail, StepSummary } from "./schemas.ts";
+import { describeMetric } from "./metric_catalog.ts";
+import { selfCorrectionTable } from "./selfcorrection.ts";
 import { downsample, runSummary, stepNeeds, stepSummary } from "./summaries.ts";
 
 /** How many of the newest progress events give a step's recent rate. */
@@ -134,6 +136,7 @@ export class RunReader {
       ...runSummary(run, steps),
       params: JSON.parse(run.params) as Record<string, unknown>,
       stepList,
+      selfCorrection: selfCorrectionTable(stepList),
       lastEventId: store.lastEventId(id),
     };
   }
@@ -196,11 +199,17 @@ export class RunReader {
   /** Every metric of a run as series per step and name, downsampled to `maxPoints`. */
   series(runId: string, maxPoints: number): SeriesList {
     this.getRun(runId);
-    const grouped = new Map<string, { step: string; name: string; points: [number, number][] }>();
+    const grouped = new Map<string, SeriesList["series"][number]>();
     for (const m of this.require().getMetrics(runId)) {
       const key = `${m.step_id}\0${m.name}`;
       let series = grouped.get(key);
-      if (!series) grouped.set(key, series = { step: m.step_id, name: m.name, points: [] });
+      if (!series) {
+        const info = describeMetric(m.name);
+        grouped.set(
+          key,
+          series = { step: m.step_id, group: declaredStepId(m.step_id), name: m.name, info, points: [] },
+        );
+      }
       series.points.push([m.step, m.value]);
     }
     const series = [...grouped.values()].map((s) => ({ ...s, points: downsample(s.points, maxPoints) }));
