@@ -14,7 +14,8 @@
 import { parseArgs } from "node:util";
 import { parseProblem } from "../src/verify/code/formats.ts";
 import { SandboxPool } from "../src/verify/code/pool.ts";
-import { loadHumanEval } from "../src/verify/code/problems.ts";
+import { loadProblems } from "../src/verify/code/problems.ts";
+import { sharedData } from "../src/testing/shared_data.ts";
 import { type CodeProblem, DEFAULT_LIMITS } from "../src/verify/code/types.ts";
 import { type Attempt, verifyAttempts } from "../src/verify/code/verifier.ts";
 import { TS_BENCH_PROBLEMS } from "./code_ts_problems.ts";
@@ -106,7 +107,9 @@ if (import.meta.main) {
     `code verification bench: ${concurrency} sandbox processes, ${navigator.hardwareConcurrency} cores`,
   );
   if (values.only !== "typescript") {
-    const humanEval = [...(await loadHumanEval()).values()];
+    const humanEval = [
+      ...(await loadProblems(sharedData("humaneval/HumanEval.jsonl.gz").path, "python")).values(),
+    ];
     await measure("python", humanEval, concurrency);
     await measureTimeoutRecovery(humanEval[0]);
   }

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { LlamaConfig, parameterCount } from "../src/model/config.ts";
 import { GenerationModel } from "../src/inference/model.ts";
 import { writeRandomModel } from "../src/inference/testing.ts";
+import { sharedData } from "../src/testing/shared_data.ts";
 
 /** The ~25M-parameter benchmark config (grouped-query attention, a 2048-token BPE vocabulary). */
 const BENCH_CONFIG = LlamaConfig.parse({
@@ -51,7 +52,7 @@ function graphCodeStamp(): string {
   }
   return hash.digest("hex").slice(0, 12);
 }
-const CORPUS = "../shared/datasets/math/train.jsonl";
+const CORPUS = sharedData("math/train.jsonl").path;
 
 /** The two workloads: pure decoding speed, and RL rollouts as SCoRe samples them. */
 type Workload = "greedy" | "rollout";

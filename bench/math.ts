@@ -1,18 +1,20 @@
 /**
  * `deno task bench math`: throughput of the MATH answer checker on MATH500-style pairs (each gold answer
  * against its solution's boxed answer, a Minerva-style full response, and a wrong answer from another
- * item), split by the path that decided (exact/string vs numeric/symbolic/structure), and the worst-case
- * time of a single check. The parse cache is cleared before every round so parses are measured cold.
+ * item), split by the path that decided (exact/string vs numeric/100-digit/structure), the worst-case
+ * time of a single check, and how many checks the wall-clock guard stopped (an error, never a verdict; 0
+ * expected). The parse cache is cleared before every round so parses are measured cold.
  */
 import { checkAnswer } from "../src/verify/math/check.ts";
 import { loadMathJsonl } from "../src/verify/math/dataset.ts";
 import { extractAnswer } from "../src/verify/math/extract.ts";
 import { clearParseCache } from "../src/verify/math/parse.ts";
+import { sharedData } from "../src/testing/shared_data.ts";
 
 const ROUNDS = 3;
 const EXACT_PATHS = new Set(["string", "exact", "none"]);
 
-const path = new URL("../../shared/datasets/math/math500.jsonl", import.meta.url).pathname;
+const path = sharedData("math/math500.jsonl").path;
 const items = await loadMathJsonl(path);
 const pairs: { response: string; gold: string; problem: string }[] = [];
 items.forEach((item, index) => {
@@ -30,8 +32,9 @@ items.forEach((item, index) => {
 
 checkAnswer("\\boxed{x^2}", "x \\cdot x"); // creates the compute engine (about 200 ms) before timing
 
-const totals = { exact: { n: 0, ms: 0 }, symbolic: { n: 0, ms: 0 } };
+const totals = { exact: { n: 0, ms: 0 }, numeric: { n: 0, ms: 0 } };
 let worst = { ms: 0, gold: "", response: "" };
+let guarded = 0;
 const started = performance.now();
 for (let round = 0; round < ROUNDS; round++) {
   clearParseCache();
@@ -39,7 +42,8 @@ for (let round = 0; round < ROUNDS; round++) {
     const t0 = performance.now();
     const result = checkAnswer(pair.response, pair.gold, { problem: pair.problem });
     const ms = performance.now() - t0;
-    const bucket = EXACT_PATHS.has(result.path) ? totals.exact : totals.symbolic;
+    if (result.path === "error") guarded++;
+    const bucket = EXACT_PATHS.has(result.path) ? totals.exact : totals.numeric;
     bucket.n++;
     bucket.ms += ms;
     if (ms > worst.ms) worst = { ms, gold: pair.gold, response: pair.response };
@@ -51,18 +55,19 @@ console.log(
   `pairs per round: ${pairs.length}, rounds: ${ROUNDS} (parse cache cleared each round), one thread`,
 );
 console.log(
-  `exact path (string/exact rationals):     ${totals.exact.n} checks, ${
+  `exact path (string/exact rationals):         ${totals.exact.n} checks, ${
     rate(totals.exact.n, totals.exact.ms)
   } checks/s`,
 );
 console.log(
-  `symbolic path (numeric/CAS/structures):  ${totals.symbolic.n} checks, ${
-    rate(totals.symbolic.n, totals.symbolic.ms)
+  `numeric path (points/100-digit/structures): ${totals.numeric.n} checks, ${
+    rate(totals.numeric.n, totals.numeric.ms)
   } checks/s`,
 );
-console.log(`overall: ${rate(totals.exact.n + totals.symbolic.n, elapsed)} checks/s on one core`);
+console.log(`overall: ${rate(totals.exact.n + totals.numeric.n, elapsed)} checks/s on one core`);
 console.log(
   `worst single check: ${worst.ms.toFixed(2)} ms (gold ${JSON.stringify(worst.gold)}, response ${
     JSON.stringify(worst.response.slice(0, 80))
   })`,
 );
+console.log(`checks stopped by the time guard: ${guarded}`);

@@ -41,9 +41,17 @@ const commands: Record<string, { run: Command; help: string }> = {
     help: "serve [--host 127.0.0.1] [--port 8787] [--runs-dir DIR] [--token T]",
   },
   model: {
-    run: lazy(() => import("./model/cli.ts")),
+    run: (args) =>
+      args[0] === "fetch"
+        ? import("./hub/cli.ts").then((hub) => hub.modelFetchMain(args.slice(1)))
+        : lazy(() => import("./model/cli.ts"))(args),
     help: "model init --config FILE --out DIR | model export-onnx DIR |\n" +
-      "           model score --model DIR --in FILE --out FILE [--grads FILE]",
+      "           model score --model DIR --in FILE --out FILE [--grads FILE] |\n" +
+      "           model fetch REPO_ID [--revision R] [--to DIR] [--include GLOB ...]",
+  },
+  datasets: {
+    run: (args) => import("./hub/cli.ts").then((hub) => hub.datasetsMain(args)),
+    help: "datasets fetch humaneval|mbpp|math|math500 [--to DIR] [--revision R] [--config C] | datasets list",
   },
   generate: {
     run: lazy(() => import("./inference/cli.ts")),

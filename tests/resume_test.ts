@@ -4,6 +4,7 @@
  * exactly-once item committed once.
  */
 import assert from "node:assert/strict";
+import { createApp } from "../src/server/app.ts";
 import { RunStore } from "../src/workflow/store.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -124,13 +125,81 @@ Deno.test("SIGKILL from outside inside a running step, twice, then resume", asyn
 Deno.test("SIGTERM stops gracefully: run marked interrupted, exit 130, resume completes", async () => {
   const dir = await Deno.makeTempDir();
   const child = pipeline(["run", WORKFLOW, "--runs-dir", dir, "--run-id", "r", "--set", "work_ms=20"]);
-  await new Promise((r) => setTimeout(r, 1500));
+  // SIGTERM once items are being committed (the handlers are installed by then), however slow the start is
+  await waitForItems(dir, "first", 1);
   child.kill("SIGTERM");
   const stopped = await finish(child);
   assert.equal(stopped.code, 130, stopped.stderr);
   const store = new RunStore(`${dir}/pipeline.db`);
   assert.equal(store.getRun("r")?.status, "interrupted");
   store.close();
+  const resumed = await finish(pipeline(["resume", "r", "--runs-dir", dir]));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(await outputsOf(dir, "r"), await referenceOutputs());
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** Waits until `step` of run `r` in `runsDir` has committed more than `items` items (at most 60 s). */
+async function waitForItems(runsDir: string, step: string, items: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      const store = new RunStore(`${runsDir}/pipeline.db`, { readOnly: true });
+      try {
+        if (!store.hasSchema()) continue;
+        const row = store.getSteps("r").find((s) => s.step_id === step);
+        if (row && row.items_done > items) return;
+      } finally {
+        store.close();
+      }
+    } catch {
+      // the store file does not exist yet
+    }
+  }
+  throw new Error(`timed out waiting for ${step} to commit ${items} items`);
+}
+
+/** Runs a CLI command to completion and parses its JSON output. */
+async function jsonOf(args: string[]): Promise<unknown> {
+  const out = await pipeline(args).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+Deno.test("after a SIGKILL, status, list and the status server show the run interrupted, not running", async () => {
+  const dir = await Deno.makeTempDir();
+  const child = pipeline(["run", WORKFLOW, "--runs-dir", dir, "--run-id", "r", "--set", "work_ms=15"]);
+  const store = new RunStore(`${dir}/pipeline.db`);
+  try {
+    for (let i = 0; i < 400; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const step = store.getStep("r", "second");
+      if (step?.status === "running" && step.items_done > 2) break;
+    }
+  } finally {
+    store.close();
+  }
+  child.kill("SIGKILL");
+  assert.equal((await finish(child)).signal, "SIGKILL");
+
+  type Shown = { status: string; error: string | null; steps: { step_id: string; status: string }[] };
+  const status = await jsonOf(["status", "r", "--runs-dir", dir, "--json"]) as Shown;
+  assert.equal(status.status, "interrupted");
+  assert.match(status.error!, /exited without finishing the run; continue it: .*resume r/);
+  assert.deepEqual(status.steps.filter((s) => s.status === "running"), []);
+  assert.equal(status.steps.find((s) => s.step_id === "second")?.status, "interrupted");
+  const list = await jsonOf(["list", "--runs-dir", dir, "--json"]) as { id: string; status: string }[];
+  assert.deepEqual(list.map((r) => [r.id, r.status]), [["r", "interrupted"]]);
+
+  const { app, reader } = createApp({ runsDir: dir, tokenForReads: false });
+  const detail = await (await app.request("/api/runs/r")).json();
+  assert.equal(detail.status, "interrupted");
+  assert.deepEqual(detail.stepList.filter((s: { status: string }) => s.status === "running"), []);
+  const runs = await (await app.request("/api/runs")).json();
+  assert.equal(runs.runs[0].status, "interrupted");
+  reader.close();
+
   const resumed = await finish(pipeline(["resume", "r", "--runs-dir", dir]));
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(await outputsOf(dir, "r"), await referenceOutputs());

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ownerAlive } from "../workflow/owner.ts";
 import type { RunRow } from "../workflow/store.ts";
 import { ApiError } from "./errors.ts";
 
@@ -18,19 +19,9 @@ const PIPELINE_FLAGS = [
   "--allow-sys",
 ];
 
-/** Whether `pid` is a live Deno process (the pipeline that owns a run). */
-export function isPipelineAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("deno");
-  } catch {
-    return false;
-  }
-}
-
 /** Refuses to act on a run whose process is alive. */
 function assertNotRunning(run: RunRow): void {
-  if (run.status === "running" && isPipelineAlive(run.pid)) {
+  if (run.status === "running" && ownerAlive(run)) {
     throw new ApiError(409, `run '${run.id}' is running (pid ${run.pid}); cancel it first`);
   }
 }
@@ -59,7 +50,7 @@ export function resumeRun(run: RunRow, runsDir: string): number {
 /** Sends SIGTERM to the process running `run`. Returns its pid. */
 export function cancelRun(run: RunRow): number {
   if (run.status !== "running") throw new ApiError(409, `run '${run.id}' is ${run.status}, not running`);
-  if (!isPipelineAlive(run.pid)) {
+  if (!ownerAlive(run)) {
     throw new ApiError(
       409,
       `run '${run.id}' is marked running but its process ${run.pid} is gone; resume it`,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
-import { type ChainRuns, finishedChainRun } from "./testing.ts";
+import type { SelfCorrectionRow } from "./schemas.ts";
+import { type ChainRuns, finishedChainRun, finishedSelfCorrectRun } from "./testing.ts";
 
 const TOKEN = "s3cret-token";
 
@@ -83,6 +84,11 @@ Deno.test("run routes: list, detail, step, records, metric series", async () => 
     const series = await getJson(app, `/api/runs/${runId}/metrics?points=2`);
     const reward = series.body.series.find((s: { name: string }) => s.name === "reward_t1");
     assert.deepEqual(reward.points, [[0, 0], [3, 0.30000000000000004]]);
+    const kl = series.body.series.find((s: { name: string }) => s.name === "kl");
+    assert.deepEqual([kl.group, kl.info.family, kl.info.direction], ["second", "KL", "lower"]);
+    assert.deepEqual(detail.body.selfCorrection.rows, [], "no complete evaluation in the chain run");
+    assert.equal(detail.body.selfCorrection.columns.length, 5);
+    assert.deepEqual([byId.first.group, byId.first.matrix], ["first", {}]);
     reader.close();
   });
 });
@@ -283,12 +289,73 @@ Deno.test("the dashboard and its assets are served by the app", async () => {
   const page = await app.request("/");
   assert.equal(page.status, 200);
   assert.match(page.headers.get("content-security-policy")!, /default-src 'self'/);
-  assert.match(await page.text(), /<script src="\/assets\/dashboard.js"/);
-  const script = await app.request("/assets/dashboard.js");
-  assert.match(script.headers.get("content-type")!, /^text\/javascript/);
-  assert.match(await script.text(), /function renderGraph/);
+  assert.match(await page.text(), /<script type="module" src="\/assets\/main.js"/);
+  // every module the entry point imports, directly or not, is served too
+  const pending = ["main.js"];
+  const served = new Set<string>();
+  while (pending.length) {
+    const name = pending.pop()!;
+    if (served.has(name)) continue;
+    const script = await app.request(`/assets/${name}`);
+    assert.equal(script.status, 200, name);
+    assert.match(script.headers.get("content-type")!, /^text\/javascript/);
+    served.add(name);
+    for (const [, imported] of (await script.text()).matchAll(/^import .* from "\.\/([\w-]+\.js)";$/gm)) {
+      pending.push(imported);
+    }
+  }
+  assert.deepEqual([...served].sort(), [
+    "api.js",
+    "charts.js",
+    "dom.js",
+    "format.js",
+    "graph.js",
+    "main.js",
+    "records.js",
+    "tables.js",
+  ]);
   assert.equal((await app.request("/assets/dashboard.css")).status, 200);
+  assert.equal((await app.request("/assets/format_test.ts")).status, 404, "tests are not served");
   assert.equal((await app.request("/assets/..%2Fapp.ts")).status, 404);
   reader.close();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a matrix run: instances grouped, needs of the declared step, the self-correction table", async () => {
+  const runs = await finishedSelfCorrectRun();
+  const { app, reader } = loopbackApp(runs.runsDir);
+  try {
+    const detail = await getJson(app, `/api/runs/${runs.runId}`);
+    assert.equal(detail.status, 200);
+    const byId = Object.fromEntries(detail.body.stepList.map((s: { id: string }) => [s.id, s]));
+    assert.deepEqual(
+      [byId["stage2[seed=1]"].group, byId["stage2[seed=1]"].matrix, byId["stage2[seed=1]"].needs],
+      ["stage2", { seed: "1" }, ["stage1[seed=1]", "base", "train"]],
+    );
+    const rows = detail.body.selfCorrection.rows as SelfCorrectionRow[];
+    assert.deepEqual(rows.map((r) => [r.method, r.step, r.instances.length, r.evaluation]), [
+      ["base", "eval_base", 1, true],
+      ["self_refine", "eval_self_refine", 1, true],
+      ["star", "eval_star", 1, true],
+      ["pair_sft", "eval_pair_sft", 1, true],
+      ["score", "eval_score", 2, true],
+      ["rollouts/base", "base_rollouts", 1, false],
+    ]);
+    assert.deepEqual(rows[0].instances[0].values, {
+      accuracyT1: 0.42,
+      accuracyT2: 0.325,
+      delta: -0.095,
+      incorrectToCorrect: 0.03,
+      correctToIncorrect: 0.125,
+    });
+    assert.equal(rows[4].mean!.accuracyT1, (0.39 + 0.4) / 2);
+    const step = await getJson(app, `/api/runs/${runs.runId}/steps/${encodeURIComponent("stage1[seed=0]")}`);
+    assert.equal(step.status, 200, JSON.stringify(step.body));
+    assert.equal(step.body.id, "stage1[seed=0]");
+    const bad = await getJson(app, `/api/runs/${runs.runId}/steps/${encodeURIComponent("stage1[seed=0")}`);
+    assert.equal(bad.status, 400);
+  } finally {
+    reader.close();
+    await runs.cleanup();
+  }
 });

@@ -1,6 +1,7 @@
 /**
- * The dashboard's static files (HTML, script, style), read once from `src/server/dashboard/` and served by
- * the app itself: nothing comes from a CDN.
+ * The dashboard's static files (the HTML page, its ES modules and style), read once from
+ * `src/server/dashboard/` and served by the app itself: nothing comes from a CDN. The modules are plain
+ * JavaScript with JSDoc types, type-checked by `deno check` (`// @ts-check`), so they are served as they are.
  *
  * @module
  */
@@ -27,8 +28,9 @@ const TYPES: Record<string, string> = {
 export function dashboardAssets(): DashboardAssets {
   const read = (name: string) => Deno.readTextFileSync(new URL(`./dashboard/${name}`, import.meta.url));
   const files = new Map<string, Asset>();
-  for (const name of ["dashboard.js", "dashboard.css"]) {
-    files.set(name, { body: read(name), type: TYPES[name.split(".").pop()!] });
+  for (const entry of Deno.readDirSync(new URL("./dashboard/", import.meta.url))) {
+    const type = TYPES[entry.name.split(".").pop()!];
+    if (entry.isFile && type) files.set(entry.name, { body: read(entry.name), type });
   }
   return {
     html: read("index.html"),

@@ -1,16 +1,22 @@
 /**
  * Read-only access to a runs directory for the status server. The store is opened read-only (WAL lets it
  * read while a pipeline writes, without taking the write lock), lazily, because the database may not exist
- * until the first run starts. Every query is a short indexed read.
+ * until the first run starts, and only once its tables exist (the first pipeline creates the file a moment
+ * before its tables): until then the server answers as if there were no runs yet. Every query is a short
+ * indexed read.
  *
  * @module
  */
 import { StepPaths } from "../workflow/artifacts.ts";
+import { declaredStepId, instanceNeeds } from "../workflow/matrix.ts";
+import { observeRun, observeSteps } from "../workflow/owner.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
 import { type EventRow, type MetricRow, type RunRow, RunStore, type StepRow } from "../workflow/store.ts";
 import { ApiError } from "./errors.ts";
 import { readJsonlPage } from "./records.ts";
 import type { RecordsPage, RunDetail, RunSummary, SeriesList, StepDetail, StepSummary } from "./schemas.ts";
+import { describeMetric } from "./metric_catalog.ts";
+import { selfCorrectionTable } from "./selfcorrection.ts";
 import { downsample, runSummary, stepNeeds, stepSummary } from "./summaries.ts";
 
 /** How many of the newest progress events give a step's recent rate. */
@@ -28,7 +34,7 @@ export class RunReader {
   /** `runsDir` holds `pipeline.db` and one directory per run. */
   constructor(readonly runsDir: string) {}
 
-  /** The store, or undefined while no pipeline has created it yet. */
+  /** The store, or undefined while no pipeline has created it (file and tables) yet. */
   private open(): RunStore | undefined {
     if (this.store) return this.store;
     const path = `${this.runsDir}/pipeline.db`;
@@ -37,7 +43,12 @@ export class RunReader {
     } catch {
       return undefined;
     }
-    this.store = new RunStore(path, { readOnly: true });
+    const store = new RunStore(path, { readOnly: true });
+    if (!store.hasSchema()) {
+      store.close(); // the creating pipeline has not committed its tables yet: look again next time
+      return undefined;
+    }
+    this.store = store;
     return this.store;
   }
 
@@ -65,31 +76,38 @@ export class RunReader {
   listRuns(): RunSummary[] {
     const store = this.open();
     if (!store) return [];
-    return store.listRuns(RUN_LIST_LIMIT).map((run) => runSummary(run, store.getSteps(run.id)));
+    return store.listRuns(RUN_LIST_LIMIT).map((row) => {
+      const run = observeRun(row);
+      return runSummary(run, observeSteps(run, store.getSteps(run.id)));
+    });
   }
 
-  /** A run, or undefined (also while no store exists). */
+  /**
+   * A run, or undefined (also while no store exists). A run whose process died shows as interrupted (see
+   * {@link observeRun}), here and in every answer below.
+   */
   getRunOrUndefined(id: string): RunRow | undefined {
-    return this.open()?.getRun(id);
+    const row = this.open()?.getRun(id);
+    return row && observeRun(row);
   }
 
   /** A run, or a 404. */
   getRun(id: string): RunRow {
-    const run = this.require().getRun(id);
+    const run = this.getRunOrUndefined(id);
     if (!run) throw new ApiError(404, `no run '${id}' in ${this.runsDir}`);
     return run;
   }
 
-  private stepRow(runId: string, stepId: string): StepRow {
-    const row = this.require().getStep(runId, stepId);
-    if (!row) throw new ApiError(404, `run '${runId}' has no step '${stepId}'`);
-    return row;
+  private stepRow(run: RunRow, stepId: string): StepRow {
+    const row = this.require().getStep(run.id, stepId);
+    if (!row) throw new ApiError(404, `run '${run.id}' has no step '${stepId}'`);
+    return observeSteps(run, [row])[0];
   }
 
   private needsOf(run: RunRow): Map<string, string[]> {
     let needs = this.needsCache.get(run.id);
     if (!needs) {
-      needs = stepNeeds(run.source);
+      needs = instanceNeeds(this.require().getSteps(run.id).map((s) => s.step_id), stepNeeds(run.source));
       this.needsCache.set(run.id, needs);
     }
     return needs;
@@ -110,7 +128,7 @@ export class RunReader {
   runDetail(id: string): RunDetail {
     const run = this.getRun(id);
     const store = this.require();
-    const steps = store.getSteps(id);
+    const steps = observeSteps(run, store.getSteps(id));
     const latest = store.latestMetrics(id);
     const now = Date.now();
     const stepList = steps.map((row) => this.summarize(run, row, latest, now));
@@ -118,6 +136,7 @@ export class RunReader {
       ...runSummary(run, steps),
       params: JSON.parse(run.params) as Record<string, unknown>,
       stepList,
+      selfCorrection: selfCorrectionTable(stepList),
       lastEventId: store.lastEventId(id),
     };
   }
@@ -125,7 +144,7 @@ export class RunReader {
   /** One step with its checkpoint and log tail. */
   async stepDetail(runId: string, stepId: string): Promise<StepDetail> {
     const run = this.getRun(runId);
-    const row = this.stepRow(runId, stepId);
+    const row = this.stepRow(run, stepId);
     const checkpoint = this.require().latestCheckpoint(runId, stepId);
     const logPath = new StepPaths(`${this.runsDir}/${runId}`, stepId).log;
     const log = await Deno.readTextFile(logPath).catch(() => "");
@@ -148,8 +167,7 @@ export class RunReader {
     limit: number,
     output?: string,
   ): Promise<RecordsPage> {
-    this.getRun(runId);
-    const row = this.stepRow(runId, stepId);
+    const row = this.stepRow(this.getRun(runId), stepId);
     const refs = row.outputs ? JSON.parse(row.outputs) as Record<string, ArtifactRef> : {};
     const recordOutputs = Object.entries(refs).filter(([, ref]) => ref.kind === "records").map(([name]) =>
       name
@@ -181,11 +199,17 @@ export class RunReader {
   /** Every metric of a run as series per step and name, downsampled to `maxPoints`. */
   series(runId: string, maxPoints: number): SeriesList {
     this.getRun(runId);
-    const grouped = new Map<string, { step: string; name: string; points: [number, number][] }>();
+    const grouped = new Map<string, SeriesList["series"][number]>();
     for (const m of this.require().getMetrics(runId)) {
       const key = `${m.step_id}\0${m.name}`;
       let series = grouped.get(key);
-      if (!series) grouped.set(key, series = { step: m.step_id, name: m.name, points: [] });
+      if (!series) {
+        const info = describeMetric(m.name);
+        grouped.set(
+          key,
+          series = { step: m.step_id, group: declaredStepId(m.step_id), name: m.name, info, points: [] },
+        );
+      }
       series.points.push([m.step, m.value]);
     }
     const series = [...grouped.values()].map((s) => ({ ...s, points: downsample(s.points, maxPoints) }));
@@ -206,7 +230,7 @@ export class RunReader {
   runsForMetrics(recent: number): { run: RunRow; steps: StepSummary[] }[] {
     const store = this.open();
     if (!store) return [];
-    const runs = store.listRuns(RUN_LIST_LIMIT);
+    const runs = store.listRuns(RUN_LIST_LIMIT).map((row) => observeRun(row));
     const chosen = runs.filter((run, index) => run.status === "running" || index < recent);
     return chosen.map((run) => {
       const detail = this.runDetail(run.id);

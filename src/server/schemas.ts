@@ -18,6 +18,13 @@ export const StepId = z.string()
     "a step id is letters, digits, '_' or '-', starting with a letter",
   );
 
+/** A step id, or the id of an instance of a matrix step: `base[seed=1]`, `base[seed=1,lr=0.1]`. */
+export const StepInstanceId = z.string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_-]{0,127}(\[[A-Za-z][A-Za-z0-9_]*=[A-Za-z0-9._-]+(,[A-Za-z][A-Za-z0-9_]*=[A-Za-z0-9._-]+)*\])?$/,
+    "a step id is letters, digits, '_' or '-', starting with a letter, optionally with matrix values: base[seed=1]",
+  );
+
 /** A non-negative integer given as a query-string value. */
 function queryInteger(min: number, max: number) {
   return z.string()
@@ -29,7 +36,7 @@ function queryInteger(min: number, max: number) {
 /** Path parameters of routes on one run. */
 export const RunParams = z.strictObject({ id: RunId });
 /** Path parameters of routes on one step. */
-export const StepParams = z.strictObject({ id: RunId, step: StepId });
+export const StepParams = z.strictObject({ id: RunId, step: StepInstanceId });
 
 /** No query parameters. */
 export const NoQuery = z.strictObject({});
@@ -97,10 +104,12 @@ export const OutputSummary = z.object({
 
 /** A step of a run, with its progress. */
 export const StepSummary = z.object({
-  id: z.string(),
+  id: z.string().describe("the step's id; a matrix instance's is `base[seed=1]`"),
+  group: z.string().describe("the declared step id (`base` for every instance of `base`)"),
+  matrix: z.record(z.string(), z.string()).describe("a matrix instance's axis values ({} for a plain step)"),
   kind: z.string(),
   status: StepStatus,
-  needs: z.array(z.string()),
+  needs: z.array(z.string()).describe("the steps (or instances) this one waits for"),
   attempts: z.number().int(),
   started: z.number().nullable(),
   finished: z.number().nullable(),
@@ -116,10 +125,65 @@ export const StepSummary = z.object({
 /** A step of a run, with its progress. */
 export type StepSummary = z.infer<typeof StepSummary>;
 
+/** Which way a metric is better. */
+export const Direction = z.enum(["higher", "lower", "none"]);
+
+/** What a metric is, from its name `<scope>/<key>` (see metric_catalog.ts). */
+export const MetricInfo = z.object({
+  scope: z.string().describe("the name without its last segment, e.g. `stage1` or `eval/base`"),
+  key: z.string().describe("the last segment, e.g. `reward_attempt1`"),
+  family: z.string().describe("series of one step and family share a chart, e.g. `reward`"),
+  label: z.string().describe("the series' name in its chart, e.g. `attempt 1`"),
+  direction: Direction.describe("which way is better"),
+  unit: z.enum(["fraction", "number", "count", "per_second"]),
+  table: z.boolean().describe("shown in the self-correction table rather than as a curve"),
+});
+/** What a metric is. */
+export type MetricInfo = z.infer<typeof MetricInfo>;
+
+const SelfCorrectionValues = z.object({
+  accuracyT1: z.number(),
+  accuracyT2: z.number(),
+  delta: z.number(),
+  incorrectToCorrect: z.number(),
+  correctToIncorrect: z.number(),
+}).describe("fractions of all problems");
+
+/** One method of the self-correction table, with its instances (several for a matrix step). */
+export const SelfCorrectionRow = z.object({
+  method: z.string().describe("from the metric scope: `eval/base` → `base`"),
+  scope: z.string(),
+  step: z.string().describe("the declared step the evaluation came from"),
+  evaluation: z.boolean().describe("the scope is `eval` or under it (a held-out evaluation)"),
+  instances: z.array(z.object({
+    step: z.string().describe("the step or instance id"),
+    matrix: z.record(z.string(), z.string()),
+    problems: z.number().nullable(),
+    values: SelfCorrectionValues,
+  })),
+  mean: SelfCorrectionValues.nullable().describe("the mean over instances, when there are several"),
+});
+/** One method of the self-correction table. */
+export type SelfCorrectionRow = z.infer<typeof SelfCorrectionRow>;
+
+/** The report's table: methods × (Accuracy@t1, Accuracy@t2, Δ(t1,t2), Δ i→c, Δ c→i). */
+export const SelfCorrectionTable = z.object({
+  columns: z.array(z.object({
+    key: z.string(),
+    label: z.string(),
+    direction: Direction,
+    signed: z.boolean().describe("the sign means something (shown with +/−, an improvement or a regression)"),
+  })),
+  rows: z.array(SelfCorrectionRow).describe("evaluations first, each in the order of its first step"),
+});
+/** The self-correction table. */
+export type SelfCorrectionTable = z.infer<typeof SelfCorrectionTable>;
+
 /** The answer of `GET /api/runs/:id`. */
 export const RunDetail = RunSummary.extend({
   params: z.record(z.string(), z.unknown()),
   stepList: z.array(StepSummary),
+  selfCorrection: SelfCorrectionTable,
   lastEventId: z.number().int().describe("subscribe to /events?after=lastEventId to follow from here"),
 });
 /** The answer of `GET /api/runs/:id`. */
@@ -150,7 +214,9 @@ export type RecordsPage = z.infer<typeof RecordsPage>;
 /** A metric's points, downsampled. */
 export const Series = z.object({
   step: z.string(),
+  group: z.string().describe("the declared step (one chart per declared step and family)"),
   name: z.string(),
+  info: MetricInfo,
   points: z.array(z.tuple([z.number(), z.number()])).describe("[metric step, value] pairs"),
 });
 /** The answer of `GET /api/runs/:id/metrics`. */

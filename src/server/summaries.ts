@@ -4,6 +4,7 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
+import { declaredStepId } from "../workflow/matrix.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
 import type { EventRow, MetricRow, RunRow, StepRow } from "../workflow/store.ts";
 import type { RunSummary, StepSummary } from "./schemas.ts";
@@ -84,6 +85,18 @@ function outputsOf(row: StepRow): StepSummary["outputs"] {
   }));
 }
 
+/** A matrix instance's axis values from its id: `base[seed=1,lr=0.1]` → `{ seed: "1", lr: "0.1" }`. */
+export function matrixValues(stepId: string): Record<string, string> {
+  const inside = /\[(.*)\]$/.exec(stepId)?.[1];
+  if (!inside) return {};
+  return Object.fromEntries(
+    inside.split(",").map((pair) => {
+      const at = pair.indexOf("=");
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
 /** What {@link stepSummary} needs besides the row. */
 export interface StepFacts {
   needs: string[];
@@ -105,6 +118,8 @@ export function stepSummary(row: StepRow, facts: StepFacts): StepSummary {
   const etaSeconds = running && rate && remaining !== null ? remaining / rate : null;
   return {
     id: row.step_id,
+    group: declaredStepId(row.step_id),
+    matrix: matrixValues(row.step_id),
     kind: row.kind,
     status: row.status,
     needs: facts.needs,

@@ -14,6 +14,7 @@ import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
 export const baselineData = defineStep({
   name: "baseline.data",
   version: "1",
+  source: import.meta.url,
   description: "Build STaR (D+) or Pair-SFT training data from the base model's judged rollouts.",
   params: z.strictObject({
     method: z.enum(["star", "pair_sft"]),

@@ -50,6 +50,7 @@ function splitAttempt(record: JsonRecord): { problem: JsonRecord; attempt1: Json
 export const correct = defineStep({
   name: "correct",
   version: "1",
+  source: import.meta.url,
   description: "SCoRe second attempt: sample a revision from [problem, attempt 1, (feedback), instruction].",
   params: SamplingParams.extend({
     model: ModelParam,

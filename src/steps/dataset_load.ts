@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { readJsonl } from "../data/jsonl.ts";
 import { sequenceRng } from "../inference/rng.ts";
-import { defineStep } from "../workflow/step.ts";
+import { defineStep, PathParam } from "../workflow/step.ts";
 
 /** Shuffles a copy of `items` (Fisher-Yates) with a generator seeded by `seed`. */
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
@@ -24,9 +24,10 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
 export const datasetLoad = defineStep({
   name: "dataset.load",
   version: "1",
+  source: import.meta.url,
   description: "Read a JSONL / JSONL.gz file, optionally shuffled with a seed and cut to `limit` records.",
   params: z.strictObject({
-    path: z.string().min(1),
+    path: PathParam,
     limit: z.number().int().positive().optional(),
     offset: z.number().int().nonnegative().default(0),
     shuffle: z.boolean().default(false),

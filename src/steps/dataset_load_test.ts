@@ -5,6 +5,10 @@ import { parseWorkflow } from "../workflow/spec.ts";
 import { readRecords } from "../workflow/step.ts";
 import { RunStore } from "../workflow/store.ts";
 import { seededShuffle } from "./dataset_load.ts";
+import { sharedData } from "../testing/shared_data.ts";
+
+const humanEval = sharedData("humaneval/HumanEval.jsonl.gz");
+const math500 = sharedData("math/math500.jsonl");
 
 async function load(
   withBlock: string,
@@ -25,8 +29,8 @@ async function load(
   return { status, records, error: step.error };
 }
 
-Deno.test("dataset.load reads HumanEval (.jsonl.gz) with a limit", async () => {
-  const path = new URL("../../../shared/datasets/humaneval/HumanEval.jsonl.gz", import.meta.url).pathname;
+humanEval.test("dataset.load reads HumanEval (.jsonl.gz) with a limit", async () => {
+  const path = humanEval.path;
   const { status, records } = await load(`{ path: "${path}", limit: 3 }`);
   assert.equal(status, "done");
   assert.deepEqual(records.map((r) => (r as { task_id: string }).task_id), [
@@ -36,8 +40,8 @@ Deno.test("dataset.load reads HumanEval (.jsonl.gz) with a limit", async () => {
   ]);
 });
 
-Deno.test("dataset.load shuffles reproducibly with a seed", async () => {
-  const path = new URL("../../../shared/datasets/math/math500.jsonl", import.meta.url).pathname;
+math500.test("dataset.load shuffles reproducibly with a seed", async () => {
+  const path = math500.path;
   const a = await load(`{ path: "${path}", limit: 5, shuffle: true, seed: 3 }`);
   const b = await load(`{ path: "${path}", limit: 5, shuffle: true, seed: 3 }`);
   const c = await load(`{ path: "${path}", limit: 5, shuffle: true, seed: 4 }`);

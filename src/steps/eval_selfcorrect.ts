@@ -23,6 +23,7 @@ import { ModelParam, modelPath } from "./generate.ts";
 export const evalSelfcorrect = defineStep({
   name: "eval.selfcorrect",
   version: "1",
+  source: import.meta.url,
   description: "Two-attempt self-correction evaluation (greedy by default) with Accuracy@t1/t2 and deltas.",
   params: z.strictObject({
     model: ModelParam,

@@ -10,10 +10,10 @@ import { z } from "zod";
 import { GenerationModel } from "../inference/model.ts";
 import { generateForPrompts, type JsonRecord, promptOf, seedKeyOf } from "../inference/records.ts";
 import { SamplingParams } from "../inference/settings.ts";
-import { ArtifactRef, defineStep, readRecords, type StepContext } from "../workflow/step.ts";
+import { ArtifactRef, defineStep, PathParam, readRecords, type StepContext } from "../workflow/step.ts";
 
-/** A model given as a `dir` artifact (a checkpoint step's output) or as a path. */
-export const ModelParam = z.union([ArtifactRef, z.string().min(1)]);
+/** A model given as a `dir` artifact (a checkpoint step's output) or as a path (its files are part of the cache key). */
+export const ModelParam = z.union([ArtifactRef, PathParam]);
 
 /** The path of a model parameter. */
 export function modelPath(model: z.infer<typeof ModelParam>): string {
@@ -42,6 +42,7 @@ export function itemsPerCommit(params: SamplingParams, requested?: number): numb
 export const generate = defineStep({
   name: "generate",
   version: "1",
+  source: import.meta.url,
   description: "Sample completions (with token ids and log-probabilities) for prompt records, resumably.",
   params: SamplingParams.extend({
     model: ModelParam,

@@ -16,10 +16,11 @@ import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
 export const modelInit = defineStep({
   name: "model.init",
   version: "1",
+  source: import.meta.url,
   description: "Create a tiny Llama model: random weights and a toy tokenizer, as a Hugging Face directory.",
   params: z.strictObject({
-    /** The model's config.json fields (model_type, sizes, vocab_size, ...). */
-    config: LlamaConfig,
+    /** The model's config.json fields (model_type, sizes, vocab_size, ...); unknown fields are rejected. */
+    config: z.strictObject(LlamaConfig.shape),
     /** SFT records whose text teaches the tokenizer's merges (used when vocab_size exceeds the 259 bytes). */
     corpus: ArtifactRef.optional(),
     seed: z.number().int().default(0),

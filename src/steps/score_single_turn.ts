@@ -11,6 +11,7 @@ import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./score_stage1.ts"
 export const scoreSingleTurn = defineStep({
   name: "score.single_turn",
   version: "1",
+  source: import.meta.url,
   description: "Ablation: single-turn REINFORCE on attempt 1 (reward r1, beta1 KL), no second attempt.",
   params: ScoreStepParams,
   outputs: SCORE_OUTPUTS,

@@ -197,6 +197,7 @@ async function closeAll(trainer: ScoreTrainer, base: GenerationModel | undefined
 export const scoreStage1 = defineStep({
   name: "score.stage1",
   version: "1",
+  source: import.meta.url,
   description:
     "SCoRe Stage I: reward attempt 2, hold attempt 1 near the base model with the strong beta2 KL.",
   params: ScoreStepParams,

@@ -11,6 +11,7 @@ import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./score_stage1.ts"
 export const scoreStage2 = defineStep({
   name: "score.stage2",
   version: "1",
+  source: import.meta.url,
   description:
     "SCoRe Stage II: reward both attempts, attempt 2 with the bonus alpha * (r2 - r1); beta1 KL on both.",
   params: ScoreStepParams,

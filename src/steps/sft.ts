@@ -26,6 +26,7 @@ interface SftCheckpointMeta {
 export const sft = defineStep({
   name: "sft",
   version: "1",
+  source: import.meta.url,
   description: "Supervised fine-tuning on solution and trace records (Adam), writing a model directory.",
   params: z.strictObject({
     ...SftSettings.shape,

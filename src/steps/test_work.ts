@@ -17,6 +17,7 @@ function itemValue(seed: number, item: number, salt: string): string {
 export const testWork = defineStep({
   name: "test.work",
   version: "1",
+  source: import.meta.url,
   description: "Deterministic test workload: items with configurable work and injected failures.",
   params: z.strictObject({
     items: z.number().int().nonnegative(),
@@ -26,12 +27,17 @@ export const testWork = defineStep({
     fail_items: z.array(z.number().int()).default([]),
     fail_times: z.number().int().nonnegative().default(1),
     input: ArtifactRef.optional(),
+    /** More inputs (for example the outputs of a matrix step's instances); they salt the results too. */
+    inputs: z.array(ArtifactRef).default([]),
   }),
   outputs: { results: { kind: "records" } },
   exactlyOnce: true,
   async run(ctx) {
     const p = ctx.params;
-    const salt = p.input ? (await readRecords<{ value: string }>(p.input)).map((r) => r.value).join("") : "";
+    let salt = "";
+    for (const input of [...(p.input ? [p.input] : []), ...p.inputs]) {
+      salt += (await readRecords<{ value: string }>(input)).map((r) => r.value).join("");
+    }
     const failures = `${ctx.workDir}/failures.json`;
     const failed: Record<string, number> = JSON.parse(await Deno.readTextFile(failures).catch(() => "{}"));
     const items = Array.from({ length: p.items }, (_, i) => i);

@@ -20,7 +20,7 @@ import { SandboxPool } from "../verify/code/pool.ts";
 import { type CodeProblem, DEFAULT_LIMITS, type Verdict } from "../verify/code/types.ts";
 import { type Attempt, verifyAttempts } from "../verify/code/verifier.ts";
 
-const Params = z.object({
+const Params = z.strictObject({
   /** Problems in HumanEval, MultiPL-E or native format. */
   problems: ArtifactRef,
   /** Records holding completions. */
@@ -68,6 +68,7 @@ function attemptsOf(
 export const verifyCode = defineStep({
   name: "verify.code",
   version: "1",
+  source: import.meta.url,
   description: "Runs completions against their problem's unit tests in the sandbox and records verdicts",
   params: Params,
   outputs: {

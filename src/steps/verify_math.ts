@@ -22,12 +22,14 @@ const Mapping = z.strictObject({
 export const verifyMath = defineStep({
   name: "verify.math",
   version: "1",
+  source: import.meta.url,
   description:
     "Check MATH answers: add correct/extracted/reason per response, for one or more field mappings.",
   params: z.strictObject({
     input: ArtifactRef,
     checks: z.array(Mapping).min(1).default([{ ...DEFAULT_MAPPING } as z.infer<typeof Mapping>]),
-    time_budget_ms: z.number().positive().default(200),
+    // A wall-clock guard, never a verdict: omitted, the checker's default (5 s) applies.
+    time_budget_ms: z.number().positive().optional(),
     batch_size: z.number().int().positive().default(64),
   }),
   outputs: { records: { kind: "records", description: "the input records with verdict fields added" } },

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { readJsonl } from "../verify/code/jsonl.ts";
-import { HUMANEVAL_PATH } from "../verify/code/problems.ts";
+import { sharedData } from "../testing/shared_data.ts";
 import { codeVerifier } from "./code_verifier.ts";
 import type { Problem } from "./verifiers.ts";
+
+const humanEval = sharedData("humaneval/HumanEval.jsonl.gz");
 
 /** HumanEval records, read straight from the dataset, as the training steps see them. */
 async function humanEvalProblems(ids: string[]): Promise<Problem[]> {
   const records = new Map<string, Record<string, unknown>>();
-  for (const { value } of await readJsonl(HUMANEVAL_PATH)) {
+  for (const { value } of await readJsonl(humanEval.path)) {
     const record = value as Record<string, unknown>;
     records.set(String(record.task_id), record);
   }
@@ -18,7 +20,7 @@ async function humanEvalProblems(ids: string[]): Promise<Problem[]> {
   });
 }
 
-Deno.test({
+humanEval.test({
   name: "codeVerifier judges HumanEval responses: completions, fenced full functions, wrong code",
   sanitizeResources: false,
   sanitizeOps: false,

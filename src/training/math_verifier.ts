@@ -8,7 +8,7 @@ import { checkAnswer } from "../verify/math/check.ts";
 import type { ProblemFields, Verifier } from "./verifiers.ts";
 
 /** The math checker as a verifier: the response's final answer against the record's gold answer. */
-export function mathVerifier(fields: ProblemFields, timeBudgetMs = 200): Verifier {
+export function mathVerifier(fields: ProblemFields, timeBudgetMs?: number): Verifier {
   return {
     judge(items) {
       return Promise.resolve(items.map(({ problem, response }) => {

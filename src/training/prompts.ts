@@ -16,7 +16,7 @@ import { TextTokenizer } from "../model/tokenizer.ts";
 export const PROBLEM_PLACEHOLDER = "{problem}";
 
 /** How problems are shown to the model; workflow settings. */
-export const PromptSettings = z.object({
+export const PromptSettings = z.strictObject({
   /** The first-attempt prompt; `{problem}` is replaced by the problem statement. */
   template: z.string().refine((t) => t.includes(PROBLEM_PLACEHOLDER), {
     message: `the prompt template must contain ${PROBLEM_PLACEHOLDER}`,

@@ -33,7 +33,7 @@ export interface Verifier {
 }
 
 /** Which fields of a dataset record hold what (workflow settings). */
-export const ProblemFields = z.object({
+export const ProblemFields = z.strictObject({
   /** Field of the record's id (falls back to the record's index). */
   id: z.string().default("id"),
   /** Field of the statement shown to the model. */

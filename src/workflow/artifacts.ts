@@ -3,20 +3,22 @@
  * finished step's outputs by a later run (hard links, so nothing is copied).
  *
  * Layout: `<runs-dir>/<run-id>/steps/<step-id>/{out/<name>.jsonl | out/<name>/, work/, checkpoints/,
- * manifest.json}` and `<runs-dir>/<run-id>/logs/<step-id>.log`.
+ * manifest.json}` and `<runs-dir>/<run-id>/logs/<step-id>.log`; an instance of a matrix step, `base[seed=1]`,
+ * uses the name `base@seed=1` for both.
  *
  * @module
  */
 import { createHash } from "node:crypto";
+import { stepDirName } from "./matrix.ts";
 import type { ArtifactRef, OutputSpec } from "./step.ts";
 
 /** Paths of one step inside a run directory. */
 export class StepPaths {
   /** The step's directory. */
   readonly root: string;
-  /** Creates the paths of `stepId` in `runDir`. */
+  /** Creates the paths of `stepId` (a step or instance id: `base[seed=1]` lives in `base@seed=1`) in `runDir`. */
   constructor(readonly runDir: string, readonly stepId: string) {
-    this.root = `${runDir}/steps/${stepId}`;
+    this.root = `${runDir}/steps/${stepDirName(stepId)}`;
   }
   /** Where an output lives: a `.jsonl` file for records, a directory otherwise. */
   output(name: string, spec: OutputSpec): string {
@@ -36,7 +38,7 @@ export class StepPaths {
   }
   /** The step's log file. */
   get log(): string {
-    return `${this.runDir}/logs/${this.stepId}.log`;
+    return `${this.runDir}/logs/${stepDirName(this.stepId)}.log`;
   }
 }
 
@@ -87,7 +89,10 @@ export async function describeOutput(
   const expected = spec.kind === "records" ? stat?.isFile : stat?.isDirectory;
   if (!expected) {
     throw new Error(
-      `step '${paths.stepId}' finished without writing its ${spec.kind} output '${name}' (${path})`,
+      `step '${paths.stepId}' finished without writing its ${spec.kind} output '${name}' (${path}); ` +
+        `its step kind must write every declared output (ctx.${
+          spec.kind === "records" ? "records" : "dir"
+        }("${name}"))`,
     );
   }
   if (spec.kind === "records") {
@@ -102,17 +107,28 @@ export async function describeOutput(
     };
   }
   const files = await listFiles(path);
-  const hash = createHash("sha256");
-  for (const file of files) hash.update(`${file}\0${await fileSha256(`${path}/${file}`)}\n`);
+  const digests = [];
+  for (const file of files) digests.push({ path: file, sha256: await fileSha256(`${path}/${file}`) });
   return {
     artifact: true,
     step: paths.stepId,
     output: name,
     path,
     kind: "dir",
-    sha256: hash.digest("hex"),
+    sha256: treeDigest(digests),
     count: files.length,
   };
+}
+
+/**
+ * The digest of a directory: the sha256 of its files' relative paths, sorted, each with its sha256. The same
+ * content gives the same digest wherever the directory lives.
+ */
+export function treeDigest(files: readonly { path: string; sha256: string }[]): string {
+  const hash = createHash("sha256");
+  const sorted = [...files].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  for (const file of sorted) hash.update(`${file.path}\0${file.sha256}\n`);
+  return hash.digest("hex");
 }
 
 /** Stable JSON (sorted keys), so equal values hash equally. */
@@ -128,19 +144,28 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * A step's cache key: the kind's name and version and its resolved parameters, where each input artifact
- * counts by its digest (not its path), so the same inputs in another run give the same key.
+ * A step's cache key: the kind's name and (code) version, its resolved parameters, where each input artifact
+ * counts by its digest (not its path) and, for an instance of a matrix step, its axis values, so the same
+ * inputs in another run give the same key, and the content digests of the files and directories its path
+ * parameters name (see fingerprints.ts).
  */
-export function cacheKey(kind: string, version: string, params: unknown): string {
+export function cacheKey(
+  kind: string,
+  version: string,
+  params: unknown,
+  files: Record<string, string> = {},
+): string {
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (value !== null && typeof value === "object") {
-      if ((value as ArtifactRef).artifact === true) return { sha256: (value as ArtifactRef).sha256 };
+      const ref = value as ArtifactRef;
+      if (ref.artifact === true) return { sha256: ref.sha256, matrix: ref.matrix };
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
     }
     return value;
   };
-  return createHash("sha256").update(canonicalJson({ kind, version, params: strip(params) })).digest("hex");
+  return createHash("sha256").update(canonicalJson({ kind, version, params: strip(params), files }))
+    .digest("hex");
 }
 
 /** Hard-links (or copies, across file systems) a file or directory tree. */

@@ -10,8 +10,17 @@ import { z } from "zod";
 import { StepPaths } from "./artifacts.ts";
 import { createRun, type ExecuteOptions, executeRun, isValidRunId, newRunId, resetFrom } from "./engine.ts";
 import { WorkflowError } from "./errors.ts";
+import { axisValues, declaredStepId, expandSteps } from "./matrix.ts";
+import { observeRun, observeSteps, ownerAlive } from "./owner.ts";
 import { ConsoleReporter, formatDuration } from "./progress.ts";
-import { applyOverrides, checkStepParams, loadWorkflow, parseWorkflow, type StepRegistry } from "./spec.ts";
+import {
+  applyOverrides,
+  checkStepParams,
+  loadWorkflow,
+  parseWorkflow,
+  type StepRegistry,
+  type Workflow,
+} from "./spec.ts";
 import { type RunStatus, RunStore, type StepRow } from "./store.ts";
 
 /**
@@ -124,20 +133,12 @@ export async function runCommand(args: string[]): Promise<number> {
     force: values.force,
   };
   await createRun(options);
-  console.error(`run ${runId} (${workflow.file}, ${workflow.steps.length} steps) in ${runsDir}/${runId}`);
+  console.error(`run ${runId} (${workflow.file}, ${stepCount(workflow, params)}) in ${runsDir}/${runId}`);
   return await execute(options, values.serve ? Number(values.port) : undefined);
 }
 
 function disposable(store: RunStore): { value: RunStore; [Symbol.dispose](): void } {
   return { value: store, [Symbol.dispose]: () => store.close() };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("deno");
-  } catch {
-    return false;
-  }
 }
 
 /** `resume ID [--from STEP] [--runs-dir DIR]` */
@@ -160,7 +161,7 @@ export async function resumeCommand(args: string[]): Promise<number> {
   using store = disposable(await openStore(runsDir));
   const run = store.value.getRun(runId);
   if (!run) throw new UsageError(`no run '${runId}' in ${runsDir} (see: deno task pipeline list)`);
-  if (run.status === "running" && run.pid !== Deno.pid && processAlive(run.pid)) {
+  if (run.status === "running" && run.pid !== Deno.pid && ownerAlive(run)) {
     throw new UsageError(`run '${runId}' is still running (pid ${run.pid}); stop it first or wait`);
   }
   const workflow = parseWorkflow(run.source, run.file, await registry());
@@ -184,11 +185,34 @@ export async function validateCommand(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError("usage: pipeline validate FILE");
   const workflow = await loadWorkflow(positionals[0], await registry());
-  checkStepParams(workflow, applyOverrides(workflow, values.set));
+  const params = applyOverrides(workflow, values.set);
+  checkStepParams(workflow, params);
   console.log(
-    `${workflow.file}: ok (${workflow.steps.length} steps: ${workflow.steps.map((s) => s.id).join(", ")})`,
+    `${workflow.file}: ok (${stepCount(workflow, params)}: ${workflow.steps.map((s) => s.id).join(", ")})`,
   );
+  for (const line of expansionLines(workflow, params)) console.log(line);
   return EXIT.done;
+}
+
+/** `12 steps`, or `12 steps, 20 instances` when matrix steps run more than once. */
+function stepCount(workflow: Workflow, params: Record<string, unknown>): string {
+  const instances = expandSteps(workflow, params).length;
+  const steps = `${workflow.steps.length} steps`;
+  return instances === workflow.steps.length ? steps : `${steps}, ${instances} instances`;
+}
+
+/** The matrix axes' values and each matrix step's instances, for `validate`. */
+export function expansionLines(workflow: Workflow, params: Record<string, unknown>): string[] {
+  const axes = Object.entries(axisValues(workflow, params));
+  if (axes.length === 0) return [];
+  const instances = expandSteps(workflow, params);
+  return [
+    `matrix: ${axes.map(([axis, values]) => `${axis} = ${values.join(", ")}`).join("; ")}`,
+    ...workflow.steps.filter((step) => step.axes.length > 0).map((step) => {
+      const ids = instances.filter((i) => i.declaredId === step.id).map((i) => i.id);
+      return `  ${step.id} × ${step.axes.join(" × ")}: ${ids.join(", ")}`;
+    }),
+  ];
 }
 
 function stepLine(step: StepRow): string {
@@ -201,7 +225,7 @@ function stepLine(step: StepRow): string {
     ? ` ${formatDuration((step.finished - step.started) / 1000)}`
     : "";
   const error = step.error && step.status === "failed" ? `  ${step.error}` : "";
-  return `  ${step.step_id.padEnd(24)} ${step.status.padEnd(11)} ${
+  return `  ${step.step_id.padEnd(28)} ${step.status.padEnd(11)} ${
     step.kind.padEnd(18)
   }${items}${took}${error}`;
 }
@@ -214,9 +238,10 @@ export async function statusCommand(args: string[]): Promise<number> {
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
   });
   using store = disposable(await openStore(values["runs-dir"]));
-  const run = positionals[0] ? store.value.getRun(positionals[0]) : store.value.listRuns(1)[0];
-  if (!run) throw new UsageError(positionals[0] ? `no run '${positionals[0]}'` : "no runs yet");
-  const steps = store.value.getSteps(run.id);
+  const row = positionals[0] ? store.value.getRun(positionals[0]) : store.value.listRuns(1)[0];
+  if (!row) throw new UsageError(positionals[0] ? `no run '${positionals[0]}'` : "no runs yet");
+  const run = observeRun(row);
+  const steps = observeSteps(run, store.value.getSteps(run.id));
   if (values.json) {
     const { source: _source, ...rest } = run;
     console.log(JSON.stringify({ ...rest, params: JSON.parse(run.params), steps }, null, 2));
@@ -236,7 +261,10 @@ export async function listCommand(args: string[]): Promise<number> {
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
   });
   using store = disposable(await openStore(values["runs-dir"]));
-  const runs = store.value.listRuns(1000).map(({ source: _source, ...run }) => run);
+  const runs = store.value.listRuns(1000).map((row) => {
+    const { source: _source, ...run } = observeRun(row);
+    return run;
+  });
   if (values.json) console.log(JSON.stringify(runs, null, 2));
   else {for (const run of runs) {
       console.log(
@@ -257,12 +285,13 @@ export async function logsCommand(args: string[]): Promise<number> {
   using store = disposable(await openStore(values["runs-dir"]));
   const runId = positionals[0];
   if (!store.value.getRun(runId)) throw new UsageError(`no run '${runId}'`);
-  const steps = store.value.getSteps(runId).filter((s) => !values.step || s.step_id === values.step);
+  const wanted = (id: string) => !values.step || id === values.step || declaredStepId(id) === values.step;
+  const steps = store.value.getSteps(runId).filter((s) => wanted(s.step_id));
   if (steps.length === 0) throw new UsageError(`run '${runId}' has no step '${values.step}'`);
   for (const step of steps) {
     const text = await Deno.readTextFile(new StepPaths(`${values["runs-dir"]}/${runId}`, step.step_id).log)
       .catch(() => "");
-    if (!values.step) console.log(`== ${step.step_id} (${step.status})`);
+    if (steps.length > 1) console.log(`== ${step.step_id} (${step.status})`);
     console.log(text.trimEnd());
   }
   return EXIT.done;
@@ -330,6 +359,10 @@ export async function stepsCommand(args: string[]): Promise<number> {
         }`,
       );
     }
+    console.log(
+      "\nEvery step also takes needs:, matrix: [axes] (one instance per axis value, e.g. per seed), retry: and " +
+        "timeout:; see 'Workflow files' in the README.",
+    );
   }
   return EXIT.done;
 }

@@ -130,6 +130,7 @@ export class StepRun<P> implements StepContext<P> {
   private logFile?: Deno.FsFile;
   private metricBuffer: { name: string; step: number; value: number }[] = [];
   private metricStep = 0;
+  private closed = false;
 
   /** Prepares an attempt; directories are created by {@link prepare}. */
   constructor(private readonly options: StepRunOptions<P>) {
@@ -285,17 +286,19 @@ export class StepRun<P> implements StepContext<P> {
     );
   }
 
-  /** Flushes metrics and closes files opened by the attempt. */
+  /** Flushes metrics and closes files opened by the attempt. Calling it again does nothing. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.flushMetrics();
-    for (const file of this.open) {
+    for (const file of this.open.splice(0)) {
       try {
         await file.syncData();
+      } finally {
         file.close();
-      } catch {
-        // already closed
       }
     }
     this.logFile?.close();
+    this.logFile = undefined;
   }
 }

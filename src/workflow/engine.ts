@@ -6,11 +6,15 @@
  * @module
  */
 import { cacheKey, describeOutput, linkTree, StepPaths, writeManifest } from "./artifacts.ts";
+import { codeVersion } from "./code_version.ts";
 import { StepRun } from "./context.ts";
 import { crashPoint } from "./faults.ts";
+import { digestInputs } from "./fingerprints.ts";
 import { downstream } from "./graph.ts";
+import { inputPaths } from "./inputs.ts";
+import { expandSteps, resolveInstance, type StepInstance } from "./matrix.ts";
+import { ownerToken } from "./owner.ts";
 import { type Reporter, SilentReporter } from "./progress.ts";
-import { resolveReferences } from "./refs.ts";
 import type { StepSpec, Workflow } from "./spec.ts";
 import type { ArtifactRef } from "./step.ts";
 import type { RunStatus, RunStore, StepRow } from "./store.ts";
@@ -51,7 +55,7 @@ export function isValidRunId(id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) && !id.includes("..");
 }
 
-/** Records a new run and its steps in the store. */
+/** Records a new run and its steps (each instance of a matrix step is a step of its own) in the store. */
 export async function createRun(options: Omit<ExecuteOptions, "reporter" | "signal">): Promise<void> {
   const { store, workflow, runId, runDir, params } = options;
   if (store.getRun(runId)) {
@@ -68,20 +72,26 @@ export async function createRun(options: Omit<ExecuteOptions, "reporter" | "sign
       params: JSON.stringify(params),
       status: "running",
       pid: Deno.pid,
+      owner: ownerToken(),
       created: Date.now(),
     },
-    workflow.steps.map((s) => ({ id: s.id, kind: s.kind.name })),
+    expandSteps(workflow, params).map((s) => ({ id: s.id, kind: s.kind.name })),
   );
   store.addEvent(runId, null, "run.created", { workflow: workflow.name });
 }
 
-/** Marks `from` and every step downstream of it to run again (`resume --from`). */
+/**
+ * Marks `from` and every step downstream of it to run again (`resume --from`). `from` is a step id or an
+ * instance id (`base[seed=1]`); the id of a matrix step means all its instances.
+ */
 export async function resetFrom(options: ExecuteOptions, from: string): Promise<string[]> {
   const { workflow, store, runId, runDir } = options;
-  if (!workflow.steps.some((s) => s.id === from)) {
-    throw new Error(`--from ${from}: no such step (steps: ${workflow.steps.map((s) => s.id).join(", ")})`);
+  const steps = expandSteps(workflow, options.params);
+  const starts = steps.filter((s) => s.id === from || s.declaredId === from);
+  if (starts.length === 0) {
+    throw new Error(`--from ${from}: no such step (steps: ${steps.map((s) => s.id).join(", ")})`);
   }
-  const ids = [...downstream(workflow.steps, from)];
+  const ids = [...new Set(starts.flatMap((start) => [...downstream(steps, start.id)]))];
   for (const id of ids) {
     store.resetStep(runId, id);
     await Deno.remove(new StepPaths(runDir, id).root, { recursive: true }).catch(() => {});
@@ -89,17 +99,41 @@ export async function resetFrom(options: ExecuteOptions, from: string): Promise<
   return ids;
 }
 
-/** Runs every step that is not finished yet. Returns the run's final status. */
+/**
+ * Runs every step that is not finished yet. Returns the run's final status. Whatever happens, the run and
+ * its steps end in a final state (done, failed or interrupted), never `running`.
+ */
 export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
-  const { store, workflow, runId } = options;
+  const { store, runId } = options;
   const reporter = options.reporter ?? new SilentReporter();
   const interrupt = new AbortController();
   const onAbort = () => interrupt.abort(new Interrupted("interrupted"));
   options.signal?.addEventListener("abort", onAbort);
   if (options.signal?.aborted) onAbort();
-  store.setRunStatus(runId, "running", null, Deno.pid);
+  store.setRunStatus(runId, "running", null, { pid: Deno.pid, owner: ownerToken() });
   store.addEvent(runId, null, "run.started", { pid: Deno.pid });
+  let outcome: { status: RunStatus; error: string | null };
+  try {
+    outcome = await scheduleSteps(options, reporter, interrupt.signal);
+  } catch (error) {
+    outcome = { status: "failed", error: `the engine stopped: ${errorMessage(error)}` };
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  settleSteps(options, outcome.status === "interrupted" ? "interrupted" : "failed", outcome.error);
+  store.setRunStatus(runId, outcome.status, outcome.error);
+  store.addEvent(runId, null, `run.${outcome.status}`, { error: outcome.error });
+  return outcome.status;
+}
 
+/** Runs the steps in dependency order, at most `concurrency` at a time, until all are done or one fails. */
+async function scheduleSteps(
+  options: ExecuteOptions,
+  reporter: Reporter,
+  interrupt: AbortSignal,
+): Promise<{ status: RunStatus; error: string | null }> {
+  const { store, workflow, runId } = options;
+  const steps = expandSteps(workflow, options.params);
   const outputs = new Map<string, Record<string, ArtifactRef>>();
   const finished = new Set<string>();
   for (const row of store.getSteps(runId)) {
@@ -111,14 +145,15 @@ export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
   const failed = new Set<string>();
   const running = new Map<string, Promise<void>>();
   const ready = () =>
-    workflow.steps.filter((s) =>
+    steps.filter((s) =>
       !finished.has(s.id) && !failed.has(s.id) && !running.has(s.id) && s.needs.every((n) => finished.has(n))
     );
 
-  while (!interrupt.signal.aborted && failed.size === 0) {
+  while (!interrupt.aborted && failed.size === 0) {
     for (const step of ready()) {
       if (running.size >= workflow.concurrency) break;
-      const task = runStep(options, reporter, step, outputs, interrupt.signal)
+      const task = runStep(options, reporter, step, outputs, interrupt)
+        .catch((error) => failStep(options, reporter, step, errorMessage(error)))
         .then((result) => {
           if (result) {
             outputs.set(step.id, result);
@@ -132,36 +167,85 @@ export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
     await Promise.race(running.values());
   }
   await Promise.all(running.values());
-  options.signal?.removeEventListener("abort", onAbort);
 
-  const status: RunStatus = interrupt.signal.aborted
+  const status: RunStatus = interrupt.aborted
     ? "interrupted"
     : failed.size > 0
     ? "failed"
-    : finished.size === workflow.steps.length
+    : finished.size === steps.length
     ? "done"
     : "failed";
-  const error = status === "failed" ? `failed steps: ${[...failed].join(", ")}` : null;
-  store.setRunStatus(runId, status, error);
-  store.addEvent(runId, null, `run.${status}`, { error });
-  return status;
+  return { status, error: status === "failed" ? `failed steps: ${[...failed].join(", ")}` : null };
+}
+
+/** Marks steps the store still shows as running (after an engine error) as failed or interrupted. */
+function settleSteps(options: ExecuteOptions, status: "failed" | "interrupted", error: string | null): void {
+  for (const row of options.store.getSteps(options.runId)) {
+    if (row.status !== "running") continue;
+    options.store.updateStep(options.runId, row.step_id, {
+      status,
+      error: error ?? status,
+      finished: Date.now(),
+    });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function resolveParams(
   options: ExecuteOptions,
-  step: StepSpec,
+  step: StepInstance,
   outputs: Map<string, Record<string, ArtifactRef>>,
 ): unknown {
-  const resolved = resolveReferences(step.with, {
-    param: (name) => options.params[name],
-    output: (id, output) => outputs.get(id)![output],
-  });
+  const resolved = resolveInstance(step, options.params, (id, output) => outputs.get(id)![output]);
   const parsed = step.kind.params.safeParse(resolved);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`step '${step.id}': 'with.${issue.path.join(".")}': ${issue.message}`);
   }
   return parsed.data;
+}
+
+/** Inputs hashed beyond this many bytes are mentioned in the step's log. */
+const HASHING_LOG_BYTES = 64 << 20;
+
+/** The cache key of a step with its resolved parameters: code, parameters, input artifacts and files. */
+async function stepCacheKey(
+  options: ExecuteOptions,
+  reporter: Reporter,
+  step: StepSpec,
+  params: unknown,
+): Promise<string> {
+  const inputs = await digestInputs(options.store, inputPaths(step.kind.params, params));
+  if (inputs.hashedBytes >= HASHING_LOG_BYTES) {
+    reporter.log(
+      step.id,
+      `hashed ${inputs.hashedFiles} input files (${
+        (inputs.hashedBytes / 2 ** 20).toFixed(0)
+      } MiB) for the cache key`,
+    );
+  }
+  return cacheKey(step.kind.name, codeVersion(step.kind), params, inputs.digests);
+}
+
+/**
+ * Starts a step over when an earlier attempt in this run had another cache key: its inputs or its code
+ * changed since, so the items or checkpoints it committed are not results of what would run now.
+ */
+async function forgetStaleProgress(
+  options: ExecuteOptions,
+  reporter: Reporter,
+  step: StepSpec,
+  key: string,
+): Promise<void> {
+  const row = options.store.getStep(options.runId, step.id);
+  if (!row?.cache_key || row.cache_key === key || row.attempts === 0) return;
+  reporter.log(step.id, "its inputs or code changed since its last attempt: starting it over");
+  options.store.resetStep(options.runId, step.id);
+  options.store.addEvent(options.runId, step.id, "step.reset", { reason: "inputs or code changed" });
+  await Deno.remove(new StepPaths(options.runDir, step.id).root, { recursive: true }).catch(() => {});
 }
 
 async function reuseCached(
@@ -185,7 +269,7 @@ async function reuseCached(
     }
     await writeManifest(paths, {
       kind: step.kind.name,
-      version: step.kind.version,
+      version: codeVersion(step.kind),
       cacheKey: key,
       outputs: refs,
     });
@@ -198,7 +282,7 @@ async function reuseCached(
 async function runStep(
   options: ExecuteOptions,
   reporter: Reporter,
-  step: StepSpec,
+  step: StepInstance,
   outputs: Map<string, Record<string, ArtifactRef>>,
   interrupt: AbortSignal,
 ): Promise<Record<string, ArtifactRef> | undefined> {
@@ -210,7 +294,8 @@ async function runStep(
   } catch (error) {
     return failStep(options, reporter, step, (error as Error).message);
   }
-  const key = cacheKey(step.kind.name, step.kind.version, params);
+  const key = await stepCacheKey(options, reporter, step, params);
+  await forgetStaleProgress(options, reporter, step, key);
   const cached = await reuseCached(options, step, paths, key);
   if (cached) {
     store.updateStep(runId, step.id, {
@@ -303,7 +388,7 @@ async function runAttempt(
     }
     await writeManifest(paths, {
       kind: step.kind.name,
-      version: step.kind.version,
+      version: codeVersion(step.kind),
       cacheKey: key,
       outputs: refs,
     });
@@ -312,12 +397,10 @@ async function runAttempt(
     reporter.finished(step.id, "done");
     return refs;
   } catch (error) {
-    await context.close();
+    await context.close().catch(() => {}); // the attempt's own error is the one to report
     const message = controller.signal.aborted && controller.signal.reason instanceof Error
       ? controller.signal.reason.message
-      : error instanceof Error
-      ? error.message
-      : String(error);
+      : errorMessage(error);
     store.addEvent(runId, step.id, "step.attempt_failed", { attempt, error: message });
     if (!interrupt.aborted) reporter.log(step.id, `attempt ${attempt} failed: ${message}`);
     return message;

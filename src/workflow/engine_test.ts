@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
+import { z } from "zod";
 import { stepKinds } from "../steps/mod.ts";
+import { StepPaths } from "./artifacts.ts";
+import { StepRun } from "./context.ts";
 import { createRun, type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
-import { applyOverrides, parseWorkflow } from "./spec.ts";
+import { SilentReporter } from "./progress.ts";
+import { applyOverrides, parseWorkflow, type StepRegistry } from "./spec.ts";
+import { defineStep, type StepKind } from "./step.ts";
 import { RunStore } from "./store.ts";
 
 const SOURCE = `name: t
@@ -28,9 +33,10 @@ async function setup(
   sets: string[] = [],
   runId = "r",
   dir?: string,
+  registry: StepRegistry = stepKinds,
 ): Promise<ExecuteOptions> {
   const runsDir = dir ?? await Deno.makeTempDir();
-  const workflow = parseWorkflow(source, "t.yaml", stepKinds);
+  const workflow = parseWorkflow(source, "t.yaml", registry);
   const store = new RunStore(`${runsDir}/pipeline.db`);
   const options = {
     store,
@@ -129,4 +135,64 @@ ${
   const overlapping = steps.every((s) => steps.every((t) => s.started! < t.finished!));
   assert.ok(overlapping, `steps overlapped (took ${Date.now() - started} ms)`);
   options.store.close();
+});
+
+/** A step kind that declares two outputs and writes only the first. */
+const forgetful = defineStep({
+  name: "test.forgetful",
+  version: "1",
+  source: import.meta.url,
+  description: "writes `written` but not its declared `forgotten`",
+  params: z.strictObject({}),
+  outputs: { written: { kind: "records" }, forgotten: { kind: "dir" } },
+  async run(ctx) {
+    await (await ctx.records("written")).write({ ok: true });
+  },
+});
+
+Deno.test("a step that does not write a declared output fails naming it, and so does the run", async () => {
+  const registry = new Map<string, StepKind>([...stepKinds, [forgetful.name, forgetful as StepKind]]);
+  const source = `name: contract
+steps:
+  - id: lazy
+    uses: test.forgetful
+    retry: { attempts: 2, backoff: 10ms }
+  - id: after
+    uses: test.work
+    needs: [lazy]
+    with: { items: 2 }
+`;
+  const options = await setup(source, [], "r", undefined, registry);
+  assert.equal(await executeRun(options), "failed");
+  const step = options.store.getStep("r", "lazy")!;
+  assert.equal(step.status, "failed");
+  assert.equal(step.attempts, 2, "the contract failure is an attempt failure, retried per retry:");
+  assert.match(step.error!, /finished without writing its dir output 'forgotten'/);
+  const run = options.store.getRun("r")!;
+  assert.equal(run.status, "failed");
+  assert.match(run.error!, /failed steps: lazy/);
+  assert.deepEqual(options.store.getSteps("r").map((s) => s.status), ["failed", "pending"]);
+  options.store.close();
+});
+
+Deno.test("closing a step attempt twice is harmless", async () => {
+  const dir = await Deno.makeTempDir();
+  const store = new RunStore(`${dir}/pipeline.db`);
+  const run = new StepRun({
+    runId: "r",
+    stepId: "s",
+    kind: stepKinds.get("test.work")!,
+    params: {},
+    paths: new StepPaths(`${dir}/r`, "s"),
+    store,
+    reporter: new SilentReporter(),
+    signal: new AbortController().signal,
+  });
+  await run.prepare();
+  await (await run.records("results")).write({ item: 0 });
+  await run.close();
+  await run.close();
+  assert.equal(await Deno.readTextFile(`${dir}/r/steps/s/out/results.jsonl`), '{"item":0}\n');
+  store.close();
+  await Deno.remove(dir, { recursive: true });
 });

@@ -1,8 +1,10 @@
 /**
- * `${{ ... }}` references in a step's `with:`: `${{ params.NAME }}` and `${{ steps.ID.outputs.NAME }}`.
+ * `${{ ... }}` references in a step's `with:`: `${{ params.NAME }}`, `${{ matrix.NAME }}` (the value of a
+ * matrix axis in a matrix step) and `${{ steps.ID.outputs.NAME }}`.
  *
  * A string that is exactly one reference becomes the referenced value (a number stays a number, an output
- * becomes an {@link ArtifactRef}); references inside longer strings are interpolated as text.
+ * becomes an {@link ArtifactRef}, or a list of them for the outputs of a matrix step's instances); references
+ * inside longer strings are interpolated as text.
  *
  * @module
  */
@@ -11,6 +13,7 @@ import type { ArtifactRef } from "./step.ts";
 /** A parsed reference. */
 export type Reference =
   | { type: "param"; name: string }
+  | { type: "matrix"; name: string }
   | { type: "output"; step: string; output: string };
 
 const REFERENCE = /\$\{\{\s*(.*?)\s*\}\}/g;
@@ -21,6 +24,9 @@ export function parseReference(expression: string): Reference | string {
   const parts = expression.split(".");
   if (parts[0] === "params" && parts.length === 2 && parts[1] !== "") {
     return { type: "param", name: parts[1] };
+  }
+  if (parts[0] === "matrix" && parts.length === 2 && parts[1] !== "") {
+    return { type: "matrix", name: parts[1] };
   }
   if (parts[0] === "steps" && parts.length === 4 && parts[2] === "outputs") {
     return { type: "output", step: parts[1], output: parts[3] };
@@ -33,15 +39,19 @@ export interface FoundReference {
   path: (string | number)[];
   expression: string;
   reference: Reference | string;
+  /** The reference is the whole string, so it resolves to the value itself rather than to text. */
+  whole: boolean;
 }
 
 /** Lists every reference inside a `with:` value. */
 export function findReferences(value: unknown, path: (string | number)[] = []): FoundReference[] {
   if (typeof value === "string") {
+    const whole = WHOLE_REFERENCE.test(value);
     return [...value.matchAll(REFERENCE)].map((m) => ({
       path,
       expression: m[1],
       reference: parseReference(m[1]),
+      whole,
     }));
   }
   if (Array.isArray(value)) return value.flatMap((item, i) => findReferences(item, [...path, i]));
@@ -54,13 +64,23 @@ export function findReferences(value: unknown, path: (string | number)[] = []): 
 /** What references resolve to. */
 export interface ReferenceValues {
   param(name: string): unknown;
-  output(step: string, output: string): ArtifactRef;
+  matrix(name: string): unknown;
+  /** One reference, or a list of them (the outputs of a matrix step's instances). */
+  output(step: string, output: string): ArtifactRef | ArtifactRef[];
 }
 
-/** Replaces every reference inside a `with:` value. */
+/**
+ * Replaces every reference inside a `with:` value. A list item that is a reference to a list (the outputs of
+ * a matrix step's instances) is spliced into the enclosing list: `[a, b]` gives a's references, then b.
+ */
 export function resolveReferences(value: unknown, values: ReferenceValues): unknown {
   if (typeof value === "string") return resolveString(value, values);
-  if (Array.isArray(value)) return value.map((item) => resolveReferences(item, values));
+  if (Array.isArray(value)) {
+    return value.flatMap((item) => {
+      const resolved = resolveReferences(item, values);
+      return typeof item === "string" && Array.isArray(resolved) ? resolved : [resolved];
+    });
+  }
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [key, resolveReferences(item, values)]),
@@ -72,9 +92,9 @@ export function resolveReferences(value: unknown, values: ReferenceValues): unkn
 function resolveOne(expression: string, values: ReferenceValues): unknown {
   const reference = parseReference(expression);
   if (typeof reference === "string") throw new Error(reference);
-  return reference.type === "param"
-    ? values.param(reference.name)
-    : values.output(reference.step, reference.output);
+  if (reference.type === "param") return values.param(reference.name);
+  if (reference.type === "matrix") return values.matrix(reference.name);
+  return values.output(reference.step, reference.output);
 }
 
 function resolveString(text: string, values: ReferenceValues): unknown {
@@ -82,6 +102,9 @@ function resolveString(text: string, values: ReferenceValues): unknown {
   if (whole) return resolveOne(whole[1], values);
   return text.replace(REFERENCE, (_, expression: string) => {
     const value = resolveOne(expression, values);
+    if (Array.isArray(value)) {
+      throw new Error(`'\${{ ${expression} }}' is a list here and cannot be part of a longer string`);
+    }
     if (value !== null && typeof value === "object" && "path" in value) return String(value.path);
     return String(value);
   });

@@ -1,7 +1,8 @@
 /**
  * Workflow files: parsing YAML (with the npm package `yaml`, which reports line and column), checking the
- * shape with zod, and checking meaning (step kinds, ids, needs, cycles, references, parameters, each step's
- * `with:` against its kind's schema). Every mistake becomes a {@link WorkflowError} that points at the line.
+ * shape with zod, and checking meaning (step kinds, ids, needs, cycles, references, parameters, matrix axes,
+ * each step's `with:` against its kind's schema). Every mistake becomes a {@link WorkflowError} that points at
+ * the line.
  *
  * @module
  */
@@ -9,7 +10,16 @@ import { type Document, isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { type Position, WorkflowError } from "./errors.ts";
 import { findCycle } from "./graph.ts";
-import { findReferences, resolveReferences } from "./refs.ts";
+import {
+  type AxisDecl,
+  checkStepAxes,
+  declaredStepId,
+  expandSteps,
+  type Fail,
+  parseAxis,
+  resolveInstance,
+} from "./matrix.ts";
+import { findReferences } from "./refs.ts";
 import type { ArtifactRef, StepKind } from "./step.ts";
 
 /** A duration: seconds as a number, or a string such as `500ms`, `30s`, `10m`, `2h`. */
@@ -38,6 +48,8 @@ const StepDecl = z.strictObject({
   uses: z.string(),
   description: z.string().optional(),
   needs: z.array(z.string()).default([]),
+  /** The matrix axes this step runs over (declared under the workflow's `matrix:`). */
+  matrix: z.array(z.string()).default([]),
   with: z.record(z.string(), z.unknown()).default({}),
   retry: z.strictObject({
     attempts: z.number().int().min(1).default(1),
@@ -51,6 +63,8 @@ const WorkflowDecl = z.strictObject({
   description: z.string().optional(),
   concurrency: z.number().int().min(1).default(2),
   params: z.record(z.string(), ParamDecl).default({}),
+  /** Matrix axes: a list of values, or `{ from, count }`; checked by {@link parseAxis}. */
+  matrix: z.record(z.string(), z.unknown()).default({}),
   steps: z.array(StepDecl).min(1, "a workflow needs at least one step"),
 });
 
@@ -62,6 +76,8 @@ export interface StepSpec {
   id: string;
   kind: StepKind;
   needs: string[];
+  /** The matrix axes the step runs over (`matrix:`); empty for a step that runs once. */
+  axes: string[];
   /** The raw `with:` value, references unresolved. */
   with: Record<string, unknown>;
   retry: { attempts: number; backoffMs: number };
@@ -78,6 +94,9 @@ export interface Workflow {
   description?: string;
   concurrency: number;
   params: Record<string, ParamDecl>;
+  /** The matrix axes by name, in file order (values resolved per run by `axisValues`). */
+  matrix: Record<string, AxisDecl>;
+  /** The steps as declared; `expandSteps` gives the instances the engine runs. */
   steps: StepSpec[];
   /** The position of a path in the file (for errors found later, for example at `--set`). */
   locate(path: (string | number)[]): Position;
@@ -156,8 +175,13 @@ export function parseWorkflow(source: string, file: string, registry: StepRegist
     throw new WorkflowError(file, locate(path), problem, hint);
   };
   checkParams(decl.params, fail);
+  const paramNames = Object.keys(decl.params);
+  const matrix = Object.fromEntries(
+    Object.entries(decl.matrix).map(([name, raw]) => [name, parseAxis(name, raw, paramNames, fail)]),
+  );
   const steps = decl.steps.map((step, index) => toStepSpec(step, index, registry, fail));
   checkGraph(steps, fail);
+  for (const step of steps) checkStepAxes(step, Object.keys(matrix), fail);
   const workflow: Workflow = {
     file,
     source,
@@ -165,6 +189,7 @@ export function parseWorkflow(source: string, file: string, registry: StepRegist
     description: decl.description,
     concurrency: decl.concurrency,
     params: decl.params,
+    matrix,
     steps,
     locate,
   };
@@ -172,8 +197,6 @@ export function parseWorkflow(source: string, file: string, registry: StepRegist
   checkStepParams(workflow, defaultParams(workflow));
   return workflow;
 }
-
-type Fail = (path: (string | number)[], problem: string, hint: string) => never;
 
 function checkParams(params: Record<string, ParamDecl>, fail: Fail): void {
   for (const [name, decl] of Object.entries(params)) {
@@ -214,6 +237,7 @@ function toStepSpec(
     id: step.id,
     kind: kind!,
     needs: step.needs,
+    axes: step.matrix,
     with: step.with,
     retry: {
       attempts: step.retry?.attempts ?? 1,
@@ -260,7 +284,9 @@ function checkReferences(workflow: Workflow, step: StepSpec, fail: Fail): void {
     const path = ["steps", step.index, "with", ...found.path];
     const ref = found.reference;
     if (typeof ref === "string") {
-      fail(path, ref, "write ${{ params.NAME }} or ${{ steps.ID.outputs.NAME }}");
+      fail(path, ref, "write ${{ params.NAME }}, ${{ matrix.NAME }} or ${{ steps.ID.outputs.NAME }}");
+    } else if (ref.type === "matrix") {
+      checkMatrixReference(workflow, step, ref.name, path, fail);
     } else if (ref.type === "param" && !(ref.name in workflow.params)) {
       fail(
         path,
@@ -286,7 +312,43 @@ function checkReferences(workflow: Workflow, step: StepSpec, fail: Fail): void {
           `add '${ref.step}' to its 'needs:'`,
         );
       }
+      const fanIn = producer!.axes.filter((axis) => !step.axes.includes(axis));
+      if (fanIn.length > 0 && !found.whole) {
+        fail(
+          path,
+          `'\${{ ${found.expression} }}' is a list (one per ${
+            fanIn.join(", ")
+          } of matrix step '${ref.step}') ` +
+            `and cannot be part of a longer string`,
+          `make the reference the whole value, or give step '${step.id}' 'matrix: [${fanIn.join(", ")}]'`,
+        );
+      }
     }
+  }
+}
+
+function checkMatrixReference(
+  workflow: Workflow,
+  step: StepSpec,
+  axis: string,
+  path: (string | number)[],
+  fail: Fail,
+): void {
+  if (!(axis in workflow.matrix)) {
+    fail(
+      path,
+      `unknown matrix axis '${axis}'`,
+      `declare it under the workflow's 'matrix:' (declared: ${
+        Object.keys(workflow.matrix).join(", ") || "none"
+      })`,
+    );
+  }
+  if (!step.axes.includes(axis)) {
+    fail(
+      path,
+      `step '${step.id}' uses \${{ matrix.${axis} }} but does not run over axis '${axis}'`,
+      `add 'matrix: [${[...step.axes, axis].join(", ")}]' to step '${step.id}'`,
+    );
   }
 }
 
@@ -340,13 +402,16 @@ function placeholderRef(step: string, output: string, kind: "records" | "dir"): 
   return { artifact: true, step, output, path: `<${step}.${output}>`, kind, sha256: "", count: 0 };
 }
 
-/** Checks every step's `with:` against its kind's schema, using the given parameter values. */
+/**
+ * Checks the matrix axes' values and every step instance's `with:` against its kind's schema, using the given
+ * parameter values.
+ */
 export function checkStepParams(workflow: Workflow, params: Record<string, unknown>): void {
   const byId = new Map(workflow.steps.map((s) => [s.id, s]));
-  for (const step of workflow.steps) {
-    const resolved = resolveReferences(step.with, {
-      param: (name) => params[name],
-      output: (id, output) => placeholderRef(id, output, byId.get(id)!.kind.outputs[output].kind),
+  for (const step of expandSteps(workflow, params)) {
+    const resolved = resolveInstance(step, params, (id, output) => {
+      const producer = byId.get(declaredStepId(id))!;
+      return placeholderRef(id, output, producer.kind.outputs[output].kind);
     });
     const result = step.kind.params.safeParse(resolved);
     if (!result.success) {

@@ -10,6 +10,11 @@
  */
 import { z } from "zod";
 
+/** The axis values of an instance of a matrix step, for example `{ seed: 1 }`. */
+export const MatrixValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+/** The axis values of an instance of a matrix step. */
+export type MatrixValues = z.infer<typeof MatrixValues>;
+
 /** A reference to an artifact produced by an earlier step, as resolved from `${{ steps.ID.outputs.NAME }}`. */
 export const ArtifactRef = z.object({
   /** Marker so a reference can be told from a plain object in `with`. */
@@ -26,9 +31,28 @@ export const ArtifactRef = z.object({
   sha256: z.string(),
   /** Number of records (records artifacts) or files (dir artifacts). */
   count: z.number().int(),
+  /** Set when the producer is an instance of a matrix step: its axis values (see `matrix.ts`). */
+  matrix: MatrixValues.optional(),
 });
 /** A reference to an artifact produced by an earlier step. */
 export type ArtifactRef = z.infer<typeof ArtifactRef>;
+
+/**
+ * The parameters that name files or directories a step reads: the engine hashes their content into the
+ * step's cache key (see inputs.ts). Use {@link PathParam} as it is (wrapping it in `.optional()`,
+ * `.default()` or a union keeps it registered; refining it with `.min()` and the like makes a new schema).
+ */
+export const pathParams = z.registry<{ description: string }>();
+
+/**
+ * A file or directory path parameter (relative paths are from the current directory). Its content, not
+ * just its name, is part of the step's cache key, so editing the file re-runs the step.
+ *
+ * ```ts
+ * const Params = z.strictObject({ path: PathParam, tokenizer: PathParam.optional() });
+ * ```
+ */
+export const PathParam = z.string().min(1).register(pathParams, { description: "a file or directory" });
 
 /** Declares an output of a step kind. */
 export interface OutputSpec {
@@ -109,8 +133,14 @@ export interface StepContext<P> {
 export interface StepKind<S extends z.ZodType = z.ZodType> {
   /** The name used in `uses:`, for example `dataset.load`. */
   readonly name: string;
-  /** Bumped when results would change: part of the cache key. */
+  /**
+   * A manual version, part of the cache key with the kind's code: the engine also hashes {@link source} and
+   * every local module it imports, so a code change invalidates cached results without a bump. Bump it when
+   * results change for a reason the code does not show.
+   */
   readonly version: string;
+  /** The URL of the module that defines the kind: `import.meta.url`. */
+  readonly source: string;
   /** One line for docs and `pipeline validate`. */
   readonly description: string;
   /** The schema of `with:`; references to artifacts are {@link ArtifactRef}s. */

@@ -23,7 +23,10 @@ export interface RunRow {
   /** Parameter values after `--set`, as JSON. */
   params: string;
   status: RunStatus;
+  /** The process running it (the latest one, after a resume). */
   pid: number;
+  /** That process's identity, pid and start time (see owner.ts); null in stores written before it. */
+  owner: string | null;
   created: number;
   updated: number;
   error: string | null;
@@ -72,11 +75,14 @@ export interface ItemCommit {
   bytes: number;
 }
 
+/** The tables of the store; a reader waits until all of them exist. */
+const TABLES = ["runs", "steps", "item_commits", "item_ledger", "events", "metrics", "checkpoints"];
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, workflow TEXT NOT NULL, file TEXT NOT NULL, source TEXT NOT NULL,
   params TEXT NOT NULL, status TEXT NOT NULL, pid INTEGER NOT NULL, created REAL NOT NULL,
-  updated REAL NOT NULL, error TEXT);
+  updated REAL NOT NULL, error TEXT, owner TEXT);
 CREATE TABLE IF NOT EXISTS steps (
   run_id TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
   cache_key TEXT, attempts INTEGER NOT NULL DEFAULT 0, started REAL, finished REAL, error TEXT,
@@ -97,22 +103,60 @@ CREATE TABLE IF NOT EXISTS metrics (
   run_id TEXT NOT NULL, step_id TEXT NOT NULL, name TEXT NOT NULL, step INTEGER NOT NULL,
   value REAL NOT NULL, ts REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS metrics_run ON metrics (run_id, step_id, name, step);
+CREATE TABLE IF NOT EXISTS file_digests (
+  path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime REAL NOT NULL, ctime REAL NOT NULL, ino INTEGER NOT NULL,
+  sha256 TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (
   run_id TEXT NOT NULL, step_id TEXT NOT NULL, idx INTEGER NOT NULL, dir TEXT NOT NULL,
   meta TEXT NOT NULL, ts REAL NOT NULL, PRIMARY KEY (run_id, step_id, idx));
 `;
 
+/**
+ * The remembered sha256 of an input file (see fingerprints.ts), valid while the file's size, modification
+ * time, status-change time and inode are the same.
+ */
+export interface FileDigest {
+  path: string;
+  size: number;
+  mtime: number;
+  ctime: number;
+  ino: number;
+  sha256: string;
+}
+
 /** Access to the run store. Open one per process; the database handles readers in other processes. */
 export class RunStore {
   readonly db: DatabaseSync;
 
-  /** Opens (creating if needed) the store at `path`; `readOnly` never writes (for the status server). */
+  /**
+   * Opens (creating if needed) the store at `path`; `readOnly` never writes (for the status server). A writer
+   * creates the tables in one transaction, so a reader sees all of them or none ({@link hasSchema}).
+   */
   constructor(readonly path: string, options: { readOnly?: boolean } = {}) {
     this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false, timeout: 5000 });
     if (!options.readOnly) {
       this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-      this.db.exec(SCHEMA);
+      this.transaction(() => {
+        this.db.exec(SCHEMA);
+        this.addMissingColumns();
+      });
     }
+  }
+
+  /** Brings a store written by an earlier version up to date. */
+  private addMissingColumns(): void {
+    const columns = this.all<{ name: string }>("PRAGMA table_info(runs)").map((c) => c.name);
+    if (!columns.includes("owner")) this.db.exec("ALTER TABLE runs ADD COLUMN owner TEXT");
+  }
+
+  /** Whether every table exists (false while the first writer is still creating the store). */
+  hasSchema(): boolean {
+    const placeholders = TABLES.map(() => "?").join(",");
+    const row = this.all<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${placeholders})`,
+      ...TABLES,
+    )[0];
+    return row.n === TABLES.length;
   }
 
   /** Closes the database. */
@@ -142,10 +186,13 @@ export class RunStore {
   }
 
   /** Creates a run and its steps (all pending). */
-  createRun(run: Omit<RunRow, "updated" | "error">, steps: { id: string; kind: string }[]): void {
+  createRun(
+    run: Omit<RunRow, "updated" | "error" | "owner"> & { owner?: string },
+    steps: { id: string; kind: string }[],
+  ): void {
     this.transaction(() => {
       this.run(
-        "INSERT INTO runs (id, workflow, file, source, params, status, pid, created, updated) VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO runs (id, workflow, file, source, params, status, pid, owner, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?)",
         run.id,
         run.workflow,
         run.file,
@@ -153,6 +200,7 @@ export class RunStore {
         run.params,
         run.status,
         run.pid,
+        run.owner ?? null,
         run.created,
         run.created,
       );
@@ -177,14 +225,20 @@ export class RunStore {
     return this.all<RunRow>("SELECT * FROM runs ORDER BY created DESC LIMIT ?", limit);
   }
 
-  /** Sets a run's status (and pid when a process takes it over). */
-  setRunStatus(id: string, status: RunStatus, error: string | null = null, pid?: number): void {
+  /** Sets a run's status (and its process, see owner.ts, when a process takes it over). */
+  setRunStatus(
+    id: string,
+    status: RunStatus,
+    error: string | null = null,
+    process?: { pid: number; owner: string },
+  ): void {
     this.run(
-      "UPDATE runs SET status = ?, error = ?, updated = ?, pid = COALESCE(?, pid) WHERE id = ?",
+      "UPDATE runs SET status = ?, error = ?, updated = ?, pid = COALESCE(?, pid), owner = COALESCE(?, owner) WHERE id = ?",
       status,
       error,
       Date.now(),
-      pid ?? null,
+      process?.pid ?? null,
+      process?.owner ?? null,
       id,
     );
   }
@@ -376,6 +430,22 @@ export class RunStore {
         runId,
         stepId,
       );
+  }
+
+  /** The remembered digest of an input file, if any. */
+  getFileDigest(path: string): FileDigest | undefined {
+    return this.all<FileDigest>("SELECT * FROM file_digests WHERE path = ?", path)[0];
+  }
+
+  /** Remembers the digests of input files. */
+  putFileDigests(digests: readonly FileDigest[]): void {
+    if (digests.length === 0) return;
+    this.transaction(() => {
+      const insert = this.db.prepare(
+        "INSERT OR REPLACE INTO file_digests (path, size, mtime, ctime, ino, sha256) VALUES (?,?,?,?,?,?)",
+      );
+      for (const d of digests) insert.run(d.path, d.size, d.mtime, d.ctime, d.ino, d.sha256);
+    });
   }
 
   /** Records a committed checkpoint. */

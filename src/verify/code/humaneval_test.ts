@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
 import { SandboxPool } from "./pool.ts";
-import { loadHumanEval } from "./problems.ts";
+import { loadProblems } from "./problems.ts";
 import { verifyAttempts } from "./verifier.ts";
+import { sharedData } from "../../testing/shared_data.ts";
 
-Deno.test({
+const humanEval = sharedData("humaneval/HumanEval.jsonl.gz");
+
+humanEval.test({
   name: "HumanEval: all 164 canonical solutions pass and all 164 `pass` completions fail",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const problems = [...(await loadHumanEval()).values()];
+    const problems = [...(await loadProblems(humanEval.path, "python")).values()];
     assert.equal(problems.length, 164);
     const pool = new SandboxPool({ concurrency: 2 });
     try {

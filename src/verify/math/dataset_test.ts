@@ -3,11 +3,13 @@ import { join } from "node:path";
 import { compareAnswers } from "./check.ts";
 import { goldAnswer, loadMathDirectory, loadMathJsonl, parseMathJsonl } from "./dataset.ts";
 import { extractAnswer } from "./extract.ts";
+import { sharedData } from "../../testing/shared_data.ts";
 
-const DATASETS = new URL("../../../../shared/datasets/math/", import.meta.url);
+const math500 = sharedData("math/math500.jsonl");
+const mathTrain = sharedData("math/train.jsonl");
 
-Deno.test("every MATH500 boxed solution answer is judged equal to its gold answer", async () => {
-  const items = await loadMathJsonl(new URL("math500.jsonl", DATASETS).pathname);
+math500.test("every MATH500 boxed solution answer is judged equal to its gold answer", async () => {
+  const items = await loadMathJsonl(math500.path);
   assert.equal(items.length, 500);
   const failures = items.flatMap((item) => {
     const boxed = extractAnswer(item.solution);
@@ -18,8 +20,8 @@ Deno.test("every MATH500 boxed solution answer is judged equal to its gold answe
   assert.deepEqual(failures, []);
 });
 
-Deno.test("an answer is extracted from every MATH training solution", async () => {
-  const items = await loadMathJsonl(new URL("train.jsonl", DATASETS).pathname);
+mathTrain.test("an answer is extracted from every MATH training solution", async () => {
+  const items = await loadMathJsonl(mathTrain.path);
   assert.equal(items.length, 7500);
   const missing = items.filter((item) => extractAnswer(item.solution) === null).map((item) => item.id);
   assert.deepEqual(missing, []);

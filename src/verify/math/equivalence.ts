@@ -5,18 +5,19 @@
  *
  * @module
  */
-import { type Budget, close, expressionsEqual, type Verdict } from "./expression.ts";
+import { MAX_ITEMS } from "./_limits.ts";
+import { type Budget, close, expressionsEqual, TimeGuardError, type Verdict } from "./expression.ts";
 import { freeVariables, numericValue } from "./numeric.ts";
 import { type MathJson, parseLatex } from "./parse.ts";
-import { type Answer, type IntervalEnd, readAnswer } from "./structures.ts";
+import { type Answer, type Interval, readAnswer } from "./structures.ts";
 
 /** Conventions for one comparison. */
 export interface CompareContext extends Budget {
   /** True when answer lists must match in order (the problem asks for an ordered list). */
   orderedLists: boolean;
+  /** True when the problem asks for a point or vector, so `(1,2)` and `[1,2]` are the same answer. */
+  tuples: boolean;
 }
-
-type Interval = { low: IntervalEnd; high: IntervalEnd };
 
 function structural(equal: boolean, reason: string): Verdict {
   return { equal, path: "structure", reason };
@@ -27,11 +28,18 @@ export function answersEqual(gold: Answer, response: Answer, context: CompareCon
   try {
     return compare(gold, response, context);
   } catch (error) {
+    if (error instanceof TimeGuardError) throw error;
     return structural(false, `comparison failed: ${(error as Error).message}`);
   }
 }
 
 function compare(gold: Answer, response: Answer, context: CompareContext): Verdict {
+  const tooMany = [gold, response].find((answer) => itemCount(answer) > MAX_ITEMS);
+  if (tooMany) return structural(false, `an answer with more than ${MAX_ITEMS} items is not compared`);
+  if (isEmptySet(gold) || isEmptySet(response)) {
+    const equal = isEmptySet(gold) && isEmptySet(response);
+    return structural(equal, equal ? "both are the empty set" : "only one answer is the empty set");
+  }
   if (gold.kind === "equation" || response.kind === "equation") {
     return compareEquations(gold, response, context);
   }
@@ -52,6 +60,27 @@ function compare(gold: Answer, response: Answer, context: CompareContext): Verdi
     return compareSequences(gold, response, context);
   }
   return compareAtoms(gold, response, context);
+}
+
+function itemCount(answer: Answer): number {
+  switch (answer.kind) {
+    case "list":
+    case "set":
+    case "bracket":
+      return answer.items.length;
+    case "union":
+      return answer.intervals.length;
+    case "matrix":
+      return answer.rows.reduce((sum, row) => sum + row.length, 0);
+    default:
+      return 1;
+  }
+}
+
+/** `\emptyset`, `\{\}` and their spellings, and a set of reals with no interval left. */
+function isEmptySet(answer: Answer): boolean {
+  return (answer.kind === "set" && answer.items.length === 0) ||
+    (answer.kind === "union" && answer.intervals.length === 0);
 }
 
 /** The items of an unordered collection (lists and sets, with nested lists flattened). */
@@ -124,11 +153,18 @@ function intervalsEqual(a: Interval, b: Interval, context: CompareContext): bool
     expressionsEqual(a.high.bound, b.high.bound, context).equal;
 }
 
+/** Bracket pairs that can hold a tuple; `[1, 4)` and `(1, 4]` are always intervals. */
+const PAIRED_BRACKETS = new Set(["()", "[]"]);
+
 /** Tuples, vectors and matrices: same shape, same entries in order, same brackets. */
 function compareSequences(gold: Answer, response: Answer, context: CompareContext): Verdict {
+  const sameStyle = (a: Answer & { kind: "bracket" }, b: Answer & { kind: "bracket" }) =>
+    a.open === b.open && a.close === b.close;
+  const bothTuples = (a: Answer & { kind: "bracket" }, b: Answer & { kind: "bracket" }) =>
+    context.tuples && [a, b].every((side) => PAIRED_BRACKETS.has(side.open + side.close));
   if (
-    gold.kind === "bracket" && response.kind === "bracket" &&
-    (gold.open !== response.open || gold.close !== response.close)
+    gold.kind === "bracket" && response.kind === "bracket" && !sameStyle(gold, response) &&
+    !bothTuples(gold, response)
   ) {
     return structural(
       false,
@@ -158,9 +194,12 @@ function rowsOf(answer: Answer): Answer[][] | null {
   return null;
 }
 
-/** A left side that only names the answer: `x`, `y_1`, `f(x)`, `a'`. */
+/** A left side that only names the answer: `x`, `y_1`, `x_{1,2}`, `f(x)`, `a'`, or a tuple `(x, y)` of names. */
 function isName(latex: string): boolean {
-  return /^[a-zA-Z](?:_\{?\w+\}?)?'*(?:\([a-zA-Z0-9, ]*\))?$/.test(latex.trim());
+  const name = /^[a-zA-Z](?:_\{?[\w,]+\}?)?'*(?:\([a-zA-Z0-9, ]*\))?$/;
+  const text = latex.trim();
+  const tuple = /^\((.*)\)$/.exec(text);
+  return name.test(text) || (tuple !== null && tuple[1].split(",").every((part) => name.test(part.trim())));
 }
 
 function compareEquations(gold: Answer, response: Answer, context: CompareContext): Verdict {
@@ -236,6 +275,10 @@ function proportionalEquations(gold: string[], response: string[]): Verdict {
 }
 
 function compareAtoms(gold: Answer, response: Answer, context: CompareContext): Verdict {
+  // `(B) 24` against a gold value: the option's text is the answer.
+  if (response.kind === "choice" && response.option !== undefined && gold.kind !== "choice") {
+    return compare(gold, readAnswer(response.option), context);
+  }
   if (gold.kind === "choice") {
     const letters = response.kind === "choice" ? response.letters : textOf(response).toUpperCase();
     return structural(

@@ -2,7 +2,8 @@
  * Exact evaluation of constant MathJSON expressions to Gaussian rationals with big integers.
  *
  * Returns null for anything that is not exactly a complex rational (π, √2, unknown functions, variables) or
- * that would need more than {@link MAX_BITS} bits, so callers fall back to numeric comparison.
+ * whose value or any intermediate value would need more than {@link MAX_BITS} bits, so callers fall back to
+ * numeric comparison. The work is bounded by the input: sizes, factorials and binomials are capped.
  *
  * @module
  */
@@ -63,7 +64,13 @@ export function exactValue(json: MathJson): ComplexRational | null {
   }
 }
 
+/** Evaluates one node; every intermediate value is held to {@link MAX_BITS}, so the work stays bounded. */
 function evaluate(json: MathJson): ComplexRational | null {
+  const value = evaluateNode(json);
+  return value && !tooBig(value) ? value : null;
+}
+
+function evaluateNode(json: MathJson): ComplexRational | null {
   if (!Array.isArray(json)) return atomValue(json);
   const [head, ...args] = json;
   const values = () => {
@@ -82,9 +89,9 @@ function evaluate(json: MathJson): ComplexRational | null {
       return value ? csub(complex(ZERO), value) : null;
     }
     case "Multiply":
-      return values()?.reduce(cmul) ?? null;
+      return product(values());
     case "InvisibleOperator":
-      return mixedValue(args) ?? values()?.reduce(cmul) ?? null;
+      return mixedValue(args) ?? product(values());
     case "Divide":
     case "Rational": {
       const all = values();
@@ -113,6 +120,17 @@ function evaluate(json: MathJson): ComplexRational | null {
     default:
       return null;
   }
+}
+
+/** The product of `factors`, or null as soon as a partial product exceeds {@link MAX_BITS}. */
+function product(factors: ComplexRational[] | null): ComplexRational | null {
+  if (!factors || factors.length === 0) return null;
+  let result = factors[0];
+  for (const factor of factors.slice(1)) {
+    result = cmul(result, factor);
+    if (tooBig(result)) return null;
+  }
+  return result;
 }
 
 function isZeroComplex(value: ComplexRational): boolean {
@@ -199,6 +217,7 @@ function binomial(n: bigint | null, k: bigint | null): ComplexRational | null {
   if (k > n) return complex(ZERO);
   let result = 1n;
   const small = k < n - k ? k : n - k;
+  if (small > MAX_FACTORIAL) return null;
   for (let j = 1n; j <= small; j++) result = (result * (n - small + j)) / j;
   return complex(rational(result));
 }

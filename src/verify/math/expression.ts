@@ -1,12 +1,17 @@
 /**
  * Equivalence of two LaTeX expressions: normalised text, then exact big-rational values, then numeric
- * evaluation (at random points when there are free variables), then the compute engine's symbolic
- * simplification as a last resort, all within a time budget.
+ * evaluation (at fixed points when there are free variables), with 100-digit evaluation by the compute engine
+ * for constants too large or too small for doubles.
+ *
+ * Every step is bounded by the input (see `_limits.ts`), so the verdict never depends on the machine's
+ * speed or load. The wall clock only guards the engine against a hang that the limits did not foresee: when
+ * it fires, {@link TimeGuardError} is thrown and the check is reported as an error, not as a verdict.
  *
  * @module
  */
+import { engineLimitExceeded, MAX_ENGINE_CALLS } from "./_limits.ts";
 import { exactValue } from "./exact.ts";
-import { type Complex, freeVariables, numericValue } from "./numeric.ts";
+import { type Complex, freeVariables, integerVariables, numericSample, numericValue } from "./numeric.ts";
 import { computeEngine, type MathJson, parseLatex } from "./parse.ts";
 import { cequals, complex, type ComplexRational, parseDecimal, rational } from "./rational.ts";
 
@@ -20,10 +25,25 @@ export interface Verdict {
   reason: string;
 }
 
-/** A deadline shared by every step of one check. */
+/** The engine budget of one check: a count of calls (deterministic) and a last-resort wall-clock guard. */
 export interface Budget {
-  /** `performance.now()` value after which no further expensive step starts. */
-  deadline: number;
+  /** `performance.now()` value after which a running engine call is cancelled as a {@link TimeGuardError}. */
+  guardDeadline: number;
+  /** Engine calls this check may still make; counts down, so where a check gives up never depends on time. */
+  engineCalls: number;
+}
+
+/** A fresh budget for one check with a wall-clock guard of `guardMs` milliseconds. */
+export function checkBudget(guardMs: number): Budget {
+  return { guardDeadline: performance.now() + guardMs, engineCalls: MAX_ENGINE_CALLS };
+}
+
+/** Thrown when the wall-clock guard cancels an engine call: the check has no verdict. */
+export class TimeGuardError extends Error {
+  constructor(what: string) {
+    super(`the time guard stopped ${what}`);
+    this.name = "TimeGuardError";
+  }
 }
 
 /** Relative tolerance of numeric comparisons in double precision. */
@@ -32,8 +52,25 @@ const RELATIVE_TOLERANCE = 1e-9;
 const DECIMAL_TOLERANCE = 4e-16;
 /** Magnitudes outside this range are confirmed with the engine's big decimals. */
 const SAFE_RANGE = [1e-8, 1e12] as const;
-/** Points assigned to free variables (offset per variable). */
+/** Points assigned to free variables (offset per variable), evaluated in complex arithmetic. */
 const SAMPLE_POINTS = [0.7134, 1.3772, 2.2913, 0.4536, 1.8827, 2.9641, 0.2617];
+/**
+ * Points with negative coordinates (each row a sign pattern over the variables), evaluated in real
+ * arithmetic only: they tell `|x|` from `x`, while a point where either side leaves the reals (`\sqrt{x}`,
+ * `\ln x`) is skipped, so `\sqrt{xy}` still equals `\sqrt{x}\sqrt{y}`.
+ */
+const SIGNED_POINTS = [
+  { magnitude: 0.6317, signs: [-1, -1, -1] },
+  { magnitude: 1.4529, signs: [-1, 1, -1] },
+  { magnitude: 3.2718, signs: [-1, -1, 1] },
+  { magnitude: 0.3861, signs: [1, -1, -1] },
+  { magnitude: 7.9173, signs: [-1, 1, 1] },
+  { magnitude: 12.5376, signs: [-1, -1, -1] },
+];
+/** Values of variables that must be integers (sum bounds, factorial arguments), offset per variable. */
+const INTEGER_POINTS = [3, 5, 2, 7, 4, 9, 6, 8, 1, 10, 12, 11, 13];
+/** A difference below this fraction of the largest intermediate value may be rounding: the point is skipped. */
+const CANCELLATION = 1e-11;
 
 function verdict(equal: boolean, path: VerdictPath, reason: string): Verdict {
   return { equal, path, reason };
@@ -97,10 +134,9 @@ export function jsonEqual(
     ? constantsEqual(gold, response, budget, tolerance)
     : pointsEqual(gold, response, variables);
   if (numeric !== null) return numeric;
-  if (variables.length === 0) {
-    return verdict(false, "numeric", "could not evaluate the values to compare them");
-  }
-  return symbolicEqual(gold, response, budget);
+  return variables.length === 0
+    ? verdict(false, "numeric", "could not evaluate the values to compare them")
+    : verdict(false, "numeric", "could not evaluate both answers at enough points to compare them");
 }
 
 /** Equality of two complex doubles within tolerance; null when either is NaN. */
@@ -147,13 +183,34 @@ function nearZero(a: Complex, b: Complex): boolean {
 
 function pointsEqual(gold: MathJson, response: MathJson, variables: string[]): Verdict | null {
   let compared = 0;
+  const integers = integerVariables(gold, integerVariables(response));
+  const points: { values: Record<string, number>; real: boolean }[] = [];
   for (let point = 0; point < SAMPLE_POINTS.length; point++) {
     const values: Record<string, number> = {};
     variables.forEach((name, k) =>
       values[name] = SAMPLE_POINTS[(point + 2 * k) % SAMPLE_POINTS.length] + 0.1 * k
     );
-    const equal = close(numericValue(gold, values), numericValue(response, values), 1e-12);
-    if (equal === false) return verdict(false, "numeric", `differ at ${formatPoint(values)}`);
+    points.push({ values, real: false });
+  }
+  for (const { magnitude, signs } of SIGNED_POINTS) {
+    const values: Record<string, number> = {};
+    variables.forEach((name, k) => values[name] = signs[k % signs.length] * (magnitude + 0.13 * k));
+    points.push({ values, real: true });
+  }
+  points.forEach(({ values }, point) => {
+    variables.forEach((name, k) => {
+      if (integers.has(name)) values[name] = INTEGER_POINTS[(point + 3 * k) % INTEGER_POINTS.length];
+    });
+  });
+  for (const { values, real } of points) {
+    const a = numericSample(gold, values, { real });
+    const b = numericSample(response, values, { real });
+    const equal = close(a.value, b.value, 1e-12);
+    if (equal === false) {
+      const difference = Math.hypot(a.value.re - b.value.re, a.value.im - b.value.im);
+      if (difference <= CANCELLATION * Math.max(a.scale, b.scale)) continue;
+      return verdict(false, "numeric", `differ at ${formatPoint(values)}`);
+    }
     if (equal) compared++;
   }
   return compared >= 3 ? verdict(true, "numeric", `equal at ${compared} points`) : null;
@@ -173,44 +230,52 @@ function log10Magnitude(json: unknown): number {
   return mantissa === 0 ? -Infinity : Math.log10(mantissa) + Number(match[2] ?? 0);
 }
 
-/** Confirms extreme or near-zero constants with 100-digit big decimals: |a - b| <= 1e-85 (|a| + |b|). */
-function bigDecimalEqual(gold: MathJson, response: MathJson, budget: Budget): Verdict | null {
-  const remaining = budget.deadline - performance.now();
-  if (remaining <= 0) return null;
+/**
+ * Runs `work` on the engine when the expressions are within its limits and the check has engine calls left;
+ * returns `{ skipped }` with the reason otherwise. The work runs in its own scope (symbols it declares do not
+ * outlive it) under the wall-clock guard; a guard that fires throws {@link TimeGuardError}.
+ */
+function onEngine<T>(
+  expressions: MathJson[],
+  budget: Budget,
+  work: () => T,
+): { value: T } | { skipped: string } {
+  const exceeded = engineLimitExceeded(expressions);
+  if (exceeded) return { skipped: exceeded };
+  if (budget.engineCalls <= 0) return { skipped: `more than ${MAX_ENGINE_CALLS} engine calls in one check` };
+  budget.engineCalls--;
   const ce = computeEngine();
+  const remaining = budget.guardDeadline - performance.now();
+  if (remaining <= 0) throw new TimeGuardError("the check before its 100-digit evaluation");
+  ce.pushScope();
   try {
-    return ce.withTimeLimit(remaining, () => {
-      const previous = ce.precision;
-      ce.precision = 100;
-      try {
-        const difference = log10Magnitude(ce.box(["Abs", ["Subtract", gold, response]] as never).N().json);
-        const size = log10Magnitude(ce.box(["Add", ["Abs", gold], ["Abs", response]] as never).N().json);
-        if (Number.isNaN(difference) || Number.isNaN(size)) return null;
-        const equal = difference === -Infinity || difference <= size - 85;
-        return verdict(equal, "symbolic", `${equal ? "equal" : "different"} at 100-digit precision`);
-      } finally {
-        ce.precision = previous;
-      }
-    });
-  } catch {
-    return null;
+    return { value: ce.withTimeLimit(remaining, work as () => T extends Promise<unknown> ? never : T) };
+  } catch (error) {
+    const { name, cause } = error as { name?: string; cause?: unknown };
+    if (name === "CancellationError" && cause === "timeout") {
+      throw new TimeGuardError("the engine's 100-digit evaluation");
+    }
+    return { skipped: `the engine failed: ${(error as Error)?.message ?? error}` };
+  } finally {
+    ce.popScope();
   }
 }
 
-/** Last resort: the engine simplifies the difference; only a proven zero counts as equal. */
-function symbolicEqual(gold: MathJson, response: MathJson, budget: Budget): Verdict {
-  const remaining = budget.deadline - performance.now();
-  if (remaining <= 0) return verdict(false, "symbolic", "time budget exhausted before a verdict");
-  try {
-    const ce = computeEngine();
-    const zero = ce.withTimeLimit(
-      remaining,
-      () => ce.box(["Subtract", gold, response] as never).simplify().is(0),
-    );
-    return zero === true
-      ? verdict(true, "symbolic", "difference simplifies to 0")
-      : verdict(false, "symbolic", "could not show the difference is 0");
-  } catch (error) {
-    return verdict(false, "symbolic", `symbolic check failed: ${(error as Error).message ?? error}`);
-  }
+/** Confirms extreme or near-zero constants with 100-digit big decimals: |a - b| <= 1e-85 (|a| + |b|). */
+function bigDecimalEqual(gold: MathJson, response: MathJson, budget: Budget): Verdict | null {
+  const ce = computeEngine();
+  const outcome = onEngine([gold, response], budget, () => {
+    const previous = ce.precision;
+    ce.precision = 100;
+    try {
+      const difference = log10Magnitude(ce.box(["Abs", ["Subtract", gold, response]] as never).N().json);
+      const size = log10Magnitude(ce.box(["Add", ["Abs", gold], ["Abs", response]] as never).N().json);
+      if (Number.isNaN(difference) || Number.isNaN(size)) return null;
+      const equal = difference === -Infinity || difference <= size - 85;
+      return verdict(equal, "symbolic", `${equal ? "equal" : "different"} at 100-digit precision`);
+    } finally {
+      ce.precision = previous;
+    }
+  });
+  return "value" in outcome ? outcome.value : null;
 }

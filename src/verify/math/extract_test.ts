@@ -53,3 +53,34 @@ Deno.test("plain-text answers stop at the end of the sentence and escaped dollar
     "\\$18.90",
   );
 });
+
+Deno.test("answer labels in markdown emphasis: colon inside or outside the bold, headings, trailing marks", () => {
+  const cases: [string, string][] = [
+    ["Thus the probability is 3/8.\n\n**Answer:** $\\frac{3}{8}$", "\\frac{3}{8}"],
+    ["**Final Answer**: 17.", "17"],
+    ["**Answer**: $x = -4$", "x = -4"],
+    ["__Final Answer:__ 9", "9"],
+    ["*Final answer*: $2\\sqrt{3}$", "2\\sqrt{3}"],
+    ["## Answer\n\n$$\\frac{\\pi}{4}$$", "\\frac{\\pi}{4}"],
+    ["**Answer: $\\frac{5}{2}$**", "\\frac{5}{2}"],
+    ["The answer is **$-1$**.", "-1"],
+    ["**Final answer**\n\n**12**", "12"],
+    ["> **Answer:** 64.", "64"],
+    ["**Answer:** 10!", "10!"],
+    ["**Answer:** The minimum value is $-\\frac{9}{4}$.", "-\\frac{9}{4}"],
+    ["Final answer: $3$ and $5$", "3, 5"],
+    ["**Final Answer: (B)**", "(B)"],
+    ["**Answer.** 5", "5"],
+    ["**Final answer:**\n```\n5\n```", "5"],
+    ["The answer: `5`", "5"],
+  ];
+  for (const [text, answer] of cases) assert.equal(extractAnswer(text), answer, text);
+});
+
+Deno.test("a bold answer label does not swallow the answer and prose answers still end at the sentence", () => {
+  assert.equal(extractAnswer("**Final Answer:** 9. We double-check: 4 + 5 = 9."), "9");
+  assert.equal(extractAnswer("To find the answer, we add.\nThe answer is 6."), "6");
+  assert.equal(extractAnswer("Let's check the answer: it must be positive. So $\\boxed{4}$"), "4");
+  assert.equal(extractAnswer("The sum is **7** and the product is **12**."), "12");
+  assert.equal(extractAnswer("**Answer:** 5\n\nChecking: the answer is correct."), "5");
+});

@@ -28,17 +28,56 @@ export const CONSTANTS: Readonly<Record<string, Complex>> = {
   NegativeInfinity: { re: -Infinity, im: 0 },
 };
 
-/** The free variables of an expression (symbols that are not known constants or function names). */
+/** The free variables of an expression (symbols that are not known constants, function names or indices). */
 export function freeVariables(json: MathJson, into: Set<string> = new Set()): Set<string> {
   if (typeof json === "string") {
     if (!(json in CONSTANTS) && !json.startsWith("'")) into.add(json);
   } else if (Array.isArray(json)) {
+    if (json[0] === "InverseFunction") return into;
+    const range = bigOperatorRange(json);
+    if (range) {
+      const inner = freeVariables(json[1]);
+      inner.delete(range.index);
+      for (const name of inner) into.add(name);
+      for (const bound of [range.low, range.high]) freeVariables(bound, into);
+      return into;
+    }
     for (const arg of json.slice(1)) freeVariables(arg, into);
   } else if (typeof json === "object" && json.sym !== undefined && !(json.sym in CONSTANTS)) {
     into.add(json.sym);
   }
   return into;
 }
+
+/**
+ * Variables that must be integers for the expression to have a value: bounds of sums and products and
+ * arguments of factorials and binomials (`n` in `\sum_{k=1}^{n} k` or `n!`).
+ */
+export function integerVariables(json: MathJson, into: Set<string> = new Set()): Set<string> {
+  if (!Array.isArray(json)) return into;
+  const range = bigOperatorRange(json);
+  const integral = range
+    ? [range.low, range.high]
+    : json[0] === "Factorial" || json[0] === "Binomial"
+    ? json.slice(1)
+    : [];
+  for (const part of integral) freeVariables(part, into);
+  for (const arg of json.slice(1)) integerVariables(arg, into);
+  return into;
+}
+
+/** The index and bounds of a `Sum` or `Product` such as `\sum_{k=1}^{n}`, or null. */
+function bigOperatorRange(json: MathJson[]): { index: string; low: MathJson; high: MathJson } | null {
+  if ((json[0] !== "Sum" && json[0] !== "Product") || json.length !== 3) return null;
+  const range = json[2];
+  if (!Array.isArray(range) || range[0] !== "Tuple" || range.length !== 4 || typeof range[1] !== "string") {
+    return null;
+  }
+  return { index: range[1], low: range[2], high: range[3] };
+}
+
+/** Most terms of a sum or product that are evaluated. */
+const MAX_TERMS = 1000;
 
 const real = (re: number): Complex => ({ re, im: 0 });
 const add = (a: Complex, b: Complex): Complex => ({ re: a.re + b.re, im: a.im + b.im });
@@ -98,6 +137,16 @@ function mixedValue(args: MathJson[]): Complex | null {
   return real(parts.negative ? -value : value);
 }
 
+/** `Apply(InverseFunction(Sin), x)` as `Arcsin(x)`, or null. */
+function inverseFunction(json: MathJson[]): MathJson[] | null {
+  const [head, fn, ...args] = json;
+  if (head !== "Apply" || !Array.isArray(fn) || fn[0] !== "InverseFunction" || typeof fn[1] !== "string") {
+    return null;
+  }
+  const name = INVERSES[fn[1]];
+  return name ? [name, ...args] : null;
+}
+
 /** Real-only functions: a complex argument gives NaN. */
 const REAL_FUNCTIONS: Record<string, (...args: number[]) => number> = {
   Sin: Math.sin,
@@ -109,9 +158,19 @@ const REAL_FUNCTIONS: Record<string, (...args: number[]) => number> = {
   Arcsin: Math.asin,
   Arccos: Math.acos,
   Arctan: Math.atan,
+  Arcsec: (x) => Math.acos(1 / x),
+  Arccsc: (x) => Math.asin(1 / x),
+  // Conventions for arccot differ for negative arguments; only positive ones are evaluated.
+  Arccot: (x) => x > 0 ? Math.atan(1 / x) : NaN,
   Sinh: Math.sinh,
   Cosh: Math.cosh,
   Tanh: Math.tanh,
+  Sech: (x) => 1 / Math.cosh(x),
+  Csch: (x) => 1 / Math.sinh(x),
+  Coth: (x) => 1 / Math.tanh(x),
+  Arsinh: Math.asinh,
+  Arcosh: Math.acosh,
+  Artanh: Math.atanh,
   Lb: Math.log2,
   Lg: Math.log10,
   Log: (x, base = 10) => Math.log(x) / Math.log(base),
@@ -123,27 +182,107 @@ const REAL_FUNCTIONS: Record<string, (...args: number[]) => number> = {
   Min: Math.min,
 };
 
+/** `\sin^{-1}` and friends, parsed as `Apply(InverseFunction(Sin), x)`, are these functions. */
+const INVERSES: Readonly<Record<string, string>> = {
+  Sin: "Arcsin",
+  Cos: "Arccos",
+  Tan: "Arctan",
+  Sec: "Arcsec",
+  Csc: "Arccsc",
+  Cot: "Arccot",
+  Sinh: "Arsinh",
+  Cosh: "Arcosh",
+  Tanh: "Artanh",
+};
+
+/** Options for {@link numericValue}. */
+export interface NumericOptions {
+  /** Real arithmetic only: any non-real intermediate value makes the result NaN (default false). */
+  real?: boolean;
+}
+
+/** A value and the largest magnitude met on the way to it, which bounds its rounding error. */
+export interface NumericSample {
+  value: Complex;
+  /** The largest |intermediate value| of the evaluation (cancellation below about 1e-15 of it is noise). */
+  scale: number;
+}
+
+interface Evaluation {
+  variables: Readonly<Record<string, number>>;
+  realOnly: boolean;
+  scale: number;
+}
+
 /** Evaluates `json` with `variables` bound; NaN parts mean it could not be evaluated. Never throws. */
-export function numericValue(json: MathJson, variables: Readonly<Record<string, number>> = {}): Complex {
+export function numericValue(
+  json: MathJson,
+  variables: Readonly<Record<string, number>> = {},
+  options: NumericOptions = {},
+): Complex {
+  return numericSample(json, variables, options).value;
+}
+
+/** Like {@link numericValue}, with the scale of the intermediate values. Never throws. */
+export function numericSample(
+  json: MathJson,
+  variables: Readonly<Record<string, number>> = {},
+  options: NumericOptions = {},
+): NumericSample {
+  const run: Evaluation = { variables, realOnly: options.real === true, scale: 0 };
   try {
-    return evaluate(json, variables);
+    return { value: evaluate(json, run), scale: run.scale };
   } catch {
-    return NAN;
+    return { value: NAN, scale: run.scale };
   }
 }
 
-function evaluate(json: MathJson, variables: Readonly<Record<string, number>>): Complex {
+function evaluate(json: MathJson, run: Evaluation): Complex {
+  const value = evaluateNode(json, run);
+  if (run.realOnly && value.im !== 0) return NAN;
+  const size = Math.hypot(value.re, value.im);
+  if (size > run.scale) run.scale = size;
+  return value;
+}
+
+/** A sum or product over integer bounds, at most {@link MAX_TERMS} terms; NaN otherwise. */
+function bigOperator(json: MathJson[], run: Evaluation): Complex {
+  const range = bigOperatorRange(json)!;
+  const low = evaluate(range.low, run);
+  const high = evaluate(range.high, run);
+  if (low.im !== 0 || high.im !== 0 || !Number.isInteger(low.re) || !Number.isInteger(high.re)) return NAN;
+  if (high.re - low.re >= MAX_TERMS) return NAN;
+  const outer = run.variables;
+  let total = json[0] === "Sum" ? real(0) : real(1);
+  try {
+    for (let k = low.re; k <= high.re; k++) {
+      run.variables = { ...outer, [range.index]: k };
+      const term = evaluate(json[1], run);
+      total = json[0] === "Sum" ? add(total, term) : mul(total, term);
+    }
+  } finally {
+    run.variables = outer;
+  }
+  return total;
+}
+
+function evaluateNode(json: MathJson, run: Evaluation): Complex {
   if (typeof json === "number") return real(json);
-  if (typeof json === "string") return CONSTANTS[json] ?? (json in variables ? real(variables[json]) : NAN);
+  if (typeof json === "string") {
+    return CONSTANTS[json] ?? (json in run.variables ? real(run.variables[json]) : NAN);
+  }
   if (!Array.isArray(json)) {
     if (json.num !== undefined) {
       const exact = parseDecimal(json.num);
       return exact ? real(toNumber(exact)) : NAN;
     }
-    return json.sym !== undefined ? evaluate(json.sym, variables) : NAN;
+    return json.sym !== undefined ? evaluate(json.sym, run) : NAN;
   }
+  if (bigOperatorRange(json)) return bigOperator(json, run);
+  const inverse = inverseFunction(json);
+  if (inverse) return evaluate(inverse, run);
   const [head, ...args] = json;
-  const values = args.map((arg) => evaluate(arg, variables));
+  const values = args.map((arg) => evaluate(arg, run));
   switch (head) {
     case "Add":
       return values.reduce(add);
