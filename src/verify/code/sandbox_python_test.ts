@@ -3,7 +3,6 @@
  * the sandbox (values crossing from the solution to the tests, exceptions, files, imports). Hostile
  * samples are in adversarial_python_test.ts.
  */
-import assert from "node:assert/strict";
 import { SandboxSession } from "./testing.ts";
 import type { CodeProblem } from "./types.ts";
 
