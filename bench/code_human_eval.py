@@ -26,13 +26,23 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 COMMENTED_EXEC = re.compile(r"^(\s*)#\s*(exec\(check_program, exec_globals\))", re.MULTILINE)
 
 
+def uncomment_exec(source):
+    """Uncomments the exec line, indented as the body of the last code line before it (a `with` block)."""
+    lines = source.split("\n")
+    at = next(i for i, line in enumerate(lines) if COMMENTED_EXEC.match(line))
+    previous = next(line for line in reversed(lines[:at]) if line.strip() and not line.lstrip().startswith("#"))
+    indent = len(previous) - len(previous.lstrip()) + (4 if previous.rstrip().endswith(":") else 0)
+    lines[at] = " " * indent + COMMENTED_EXEC.match(lines[at]).group(2)
+    return "\n".join(lines)
+
+
 def load_execution_module(checkout):
     """Imports human_eval.execution from the checkout, with execution enabled."""
     path = os.path.join(checkout, "human_eval", "execution.py")
     with open(path) as file:
         source = file.read()
     if COMMENTED_EXEC.search(source):
-        source = COMMENTED_EXEC.sub(r"\1\2", source, count=1)
+        source = uncomment_exec(source)
         print("human-eval: execution.py ships with exec commented out; enabled in memory", file=sys.stderr)
     elif "exec(check_program, exec_globals)" in source:
         print("human-eval: execution.py already executes programs; run unchanged", file=sys.stderr)
