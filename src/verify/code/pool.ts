@@ -1,6 +1,7 @@
 /**
  * A pool of sandbox processes, one per core by default, that verifies many requests concurrently and
- * replaces any process that dies (timeout, memory, crash) with a fresh one.
+ * replaces any process that dies (timeout, memory, crash) with a fresh one; for the JS runner, whose
+ * process ends after a timeout by design, one process is kept started ahead.
  *
  * @module
  */

@@ -1,7 +1,8 @@
 /**
  * Builds the command line of a sandbox process: `setsid` (own process group, so a timeout kills all of
  * it), `prlimit --data` (a memory limit that counts typed arrays and WebAssembly memory, unlike V8's heap
- * flag), then `deno run` with no permission except, for Python, reading Pyodide's own directory.
+ * flag), then `deno run` with no permission except, for Python, reading Pyodide's own directory and
+ * `sandbox/` (the runner's engine worker is loaded from there; sample code never reaches JavaScript).
  *
  * @module
  */
