@@ -1,13 +1,20 @@
 /**
- * Code verification throughput: samples per second for Python (HumanEval canonical solutions, 5 copies
- * each = 820 samples) and TypeScript (20 native problems, 41 copies each = 820 samples), on a pool of
- * one sandbox process per core. Prints the start-up time separately from the steady-state rate.
+ * Code verification benchmark: this project's sandbox side by side with openai/human-eval's harness.
  *
- * Two more figures show the costly paths: TypeScript on a mix closer to RL (a third each of passing,
- * wrong and throwing completions; throwing ones are re-run in a fresh worker), and how long a Python
- * process takes to answer its next sample after one ran past a 1 s timeout.
+ * - Python, the mix of issue 15: the 164 HumanEval problems, each with its canonical solution twice, `pass`,
+ *   `raise ValueError` and `return None` (820 samples, 40% pass), on 2 workers each (2 sandbox processes;
+ *   human-eval's ThreadPoolExecutor of 2, one process per sample), timeout 3 s. Prints both wall times,
+ *   the ratio, and whether the verdicts agree sample by sample. Then the same mix with 9 infinite loops
+ *   added, and what each loop cost in worker time (the timeout is 3 s; the target is at most 4 s).
+ * - TypeScript (20 native problems, 820 samples): canonical solutions, a mix of a third each passing, wrong
+ *   and throwing, and that mix with 9 infinite loops added.
  *
- * Run: `deno run -A bench/code.ts [--concurrency N] [--only python|typescript]`
+ * The sandbox processes are started (and timed) before each run; the runs themselves are steady state.
+ * human-eval comes from a checkout of its repository (`--human-eval DIR` or `HUMAN_EVAL_DIR`), run by
+ * Debian's python3; without one, its half is skipped with a one-line message.
+ *
+ * Run: `HUMAN_EVAL_DIR=... deno task bench code`, or `deno run -A bench/code.ts [--human-eval DIR]
+ * [--concurrency N] [--only python|typescript]`
  *
  * @module
  */
@@ -16,111 +23,194 @@ import { parseProblem } from "../src/verify/code/formats.ts";
 import { SandboxPool } from "../src/verify/code/pool.ts";
 import { loadProblems } from "../src/verify/code/problems.ts";
 import { sharedData } from "../src/testing/shared_data.ts";
-import { type CodeProblem, DEFAULT_LIMITS } from "../src/verify/code/types.ts";
+import { type CodeProblem, DEFAULT_LIMITS, type Verdict } from "../src/verify/code/types.ts";
 import { type Attempt, verifyAttempts } from "../src/verify/code/verifier.ts";
+import { findHumanEval, type HumanEvalRun, runHumanEval } from "./_human_eval.ts";
 import { TS_BENCH_PROBLEMS } from "./code_ts_problems.ts";
 
-const SAMPLES = 820;
+const TIMEOUT_SECONDS = 3;
+const LOOPS = 9;
 
-/** Completion `index` of the run: always the canonical solution. */
-type CompletionFor = (problem: CodeProblem, index: number) => string;
+/** The Python mix: per problem, canonical, `pass`, `raise ValueError`, `return None`, canonical. */
+function pythonMix(problems: CodeProblem[]): Attempt[] {
+  return problems.flatMap((problem) =>
+    [
+      problem.canonicalSolution ?? "",
+      "    pass\n",
+      "    raise ValueError\n",
+      "    return None\n",
+      problem.canonicalSolution ?? "",
+    ]
+      .map((completion) => ({ problem, completion }))
+  );
+}
 
-const canonical: CompletionFor = (problem) => problem.canonicalSolution ?? "";
-
-/** A third each: the canonical solution, a wrong answer, an exception (TypeScript problems). */
-const mixedTypeScript: CompletionFor = (problem, index) =>
-  [
-    canonical(problem, index),
-    "  return undefined as never;\n}\n",
-    "  throw new Error('not implemented');\n}\n",
-  ][index % 3];
-
-function attemptsFor(problems: CodeProblem[], completionFor: CompletionFor): Attempt[] {
-  return Array.from({ length: SAMPLES }, (_, index) => {
+/** A third each of canonical, wrong and throwing completions of the TypeScript problems, 820 in all. */
+function typeScriptMix(problems: CodeProblem[], canonicalOnly: boolean): Attempt[] {
+  return Array.from({ length: 820 }, (_, index) => {
     const problem = problems[index % problems.length];
-    return { problem, completion: completionFor(problem, index) };
+    const completions = [
+      problem.canonicalSolution ?? "",
+      "  return undefined as never;\n}\n",
+      "  throw new Error('not implemented');\n}\n",
+    ];
+    return { problem, completion: canonicalOnly ? completions[0] : completions[index % 3] };
   });
 }
 
-async function measure(
-  label: string,
-  problems: CodeProblem[],
-  concurrency: number,
-  completionFor: CompletionFor = canonical,
-): Promise<void> {
-  const pool = new SandboxPool({ concurrency });
+/** `attempts` with `LOOPS` infinite loops spread evenly through it. */
+function withLoops(attempts: Attempt[], loop: string): Attempt[] {
+  const result = [...attempts];
+  for (let index = LOOPS - 1; index >= 0; index--) {
+    const at = Math.floor(((index + 0.5) * attempts.length) / LOOPS);
+    result.splice(at, 0, { problem: attempts[at].problem, completion: loop });
+  }
+  return result;
+}
+
+/** A pool of `workers` sandbox processes, started (one honest sample each) before it is handed out. */
+async function warmPool(
+  workers: number,
+  attempts: Attempt[],
+): Promise<{ pool: SandboxPool; startup: number }> {
+  const pool = new SandboxPool({
+    concurrency: workers,
+    limits: { ...DEFAULT_LIMITS, timeoutSeconds: TIMEOUT_SECONDS },
+  });
+  const start = performance.now();
+  await verifyAttempts(pool, attempts.slice(0, workers));
+  return { pool, startup: (performance.now() - start) / 1000 };
+}
+
+async function runOurs(
+  workers: number,
+  attempts: Attempt[],
+): Promise<{ seconds: number; startup: number; verdicts: Verdict[] }> {
+  const { pool, startup } = await warmPool(workers, attempts);
   try {
-    const warmStart = performance.now();
-    await verifyAttempts(
-      pool,
-      problems.slice(0, concurrency).map((problem) => ({
-        problem,
-        completion: problem.canonicalSolution ?? "",
-      })),
-    );
-    const startupSeconds = (performance.now() - warmStart) / 1000;
-    const attempts = attemptsFor(problems, completionFor);
     const start = performance.now();
     const verdicts = await verifyAttempts(pool, attempts);
-    const seconds = (performance.now() - start) / 1000;
-    const passed = verdicts.filter((verdict) => verdict.passed).length;
-    const rate = SAMPLES / seconds;
-    const withStartup = SAMPLES / (seconds + startupSeconds);
-    console.log(
-      `${label}: ${rate.toFixed(1)} samples/s steady (${SAMPLES} samples in ${seconds.toFixed(2)} s, ` +
-        `${passed}/${SAMPLES} passed); ${withStartup.toFixed(1)} samples/s including ${
-          startupSeconds.toFixed(2)
-        } s start-up`,
-    );
+    return { seconds: (performance.now() - start) / 1000, startup, verdicts };
   } finally {
     await pool.close();
   }
 }
 
-/** Seconds from a Python timeout's verdict to the next sample's verdict on the same process. */
-async function measureTimeoutRecovery(problem: CodeProblem): Promise<void> {
-  const pool = new SandboxPool({ concurrency: 1, limits: { ...DEFAULT_LIMITS, timeoutSeconds: 1 } });
-  try {
-    await verifyAttempts(pool, [{ problem, completion: canonical(problem, 0) }]);
-    const loopStart = performance.now();
-    const [loop] = await verifyAttempts(pool, [{ problem, completion: "    while True:\n        pass\n" }]);
-    const timedOutAfter = (performance.now() - loopStart) / 1000;
-    const nextStart = performance.now();
-    const [next] = await verifyAttempts(pool, [{ problem, completion: canonical(problem, 0) }]);
-    const nextAfter = (performance.now() - nextStart) / 1000;
+const rate = (count: number, seconds: number) => `${(count / seconds).toFixed(1)}/s`;
+const passes = (passed: boolean[]) => passed.filter(Boolean).length;
+
+/** Samples on which the two harnesses disagree about passing, as "index task: ours / human-eval". */
+function disagreements(attempts: Attempt[], ours: Verdict[], theirs: HumanEvalRun): string[] {
+  return attempts.flatMap((attempt, index) =>
+    ours[index].passed === theirs.passed[index]
+      ? []
+      : [`${index} ${attempt.problem.taskId}: ${ours[index].result} / ${theirs.results[index]}`]
+  );
+}
+
+async function benchPython(workers: number, humanEvalDir: string | undefined, skip: string | undefined) {
+  const problemsPath = sharedData("humaneval/HumanEval.jsonl.gz").path;
+  const problems = [...(await loadProblems(problemsPath, "python")).values()];
+  const mix = pythonMix(problems);
+  const looped = withLoops(mix, "    while True:\n        pass\n");
+  const label =
+    `python, HumanEval mix (${mix.length} samples: canonical x2, pass, raise ValueError, return None)`;
+  // Order: ours, human-eval, human-eval, ours, so that a drift in the machine's load favours neither.
+  const oursMix = await runOurs(workers, mix);
+  const theirsMix = humanEvalDir
+    ? await runHumanEval(humanEvalDir, problemsPath, mix, workers, TIMEOUT_SECONDS)
+    : undefined;
+  const theirsLooped = humanEvalDir
+    ? await runHumanEval(humanEvalDir, problemsPath, looped, workers, TIMEOUT_SECONDS)
+    : undefined;
+  const oursLooped = await runOurs(workers, looped);
+  const oursPassed = oursMix.verdicts.map((verdict) => verdict.passed);
+  console.log(`${label}, ${workers} workers each, timeout ${TIMEOUT_SECONDS} s`);
+  console.log(
+    `  this project: ${oursMix.seconds.toFixed(2)} s (${rate(mix.length, oursMix.seconds)}, ${
+      passes(oursPassed)
+    } passed; ` +
+      `start-up of ${workers} processes before it: ${oursMix.startup.toFixed(1)} s)`,
+  );
+  if (!theirsMix || !theirsLooped) console.log(`  ${skip}`);
+  else {
     console.log(
-      `python timeout (1 s limit): ${loop.status} after ${timedOutAfter.toFixed(2)} s; the next sample ` +
-        `(${next.status}) answered ${nextAfter.toFixed(2)} s later`,
+      `  human-eval:   ${theirsMix.seconds.toFixed(2)} s (${rate(mix.length, theirsMix.seconds)}, ${
+        passes(theirsMix.passed)
+      } passed)`,
     );
-  } finally {
-    await pool.close();
+    if (theirsMix.note) console.log(`  (${theirsMix.note})`);
+    const differ = disagreements(mix, oursMix.verdicts, theirsMix);
+    console.log(
+      `  => ${
+        (theirsMix.seconds / oursMix.seconds).toFixed(2)
+      }x human-eval's throughput; verdicts identical on ` +
+        `${mix.length - differ.length}/${mix.length}${
+          differ.length ? ": " + differ.slice(0, 5).join("; ") : ""
+        }`,
+    );
   }
+  const loopCost = (looped: number, plain: number) => (((looped - plain) * workers) / LOOPS).toFixed(2);
+  console.log(`  with ${LOOPS} infinite loops added (${looped.length} samples):`);
+  const oursTimeouts = oursLooped.verdicts.filter((verdict) => verdict.status === "timeout").length;
+  console.log(
+    `  this project: ${oursLooped.seconds.toFixed(2)} s, ${oursTimeouts} timeouts; each loop cost ` +
+      `${loopCost(oursLooped.seconds, oursMix.seconds)} s of a worker (timeout ${TIMEOUT_SECONDS} s)`,
+  );
+  if (theirsMix && theirsLooped) {
+    const differ = disagreements(looped, oursLooped.verdicts, theirsLooped);
+    console.log(
+      `  human-eval:   ${theirsLooped.seconds.toFixed(2)} s; each loop cost ${
+        loopCost(theirsLooped.seconds, theirsMix.seconds)
+      } s ` +
+        `of a worker; ${(theirsLooped.seconds / oursLooped.seconds).toFixed(2)}x; verdicts identical on ` +
+        `${looped.length - differ.length}/${looped.length}`,
+    );
+  }
+}
+
+async function benchTypeScript(workers: number) {
+  const problems = TS_BENCH_PROBLEMS.map((record) => parseProblem(record, "typescript"));
+  const canonical = await runOurs(workers, typeScriptMix(problems, true));
+  const mix = typeScriptMix(problems, false);
+  const mixed = await runOurs(workers, mix);
+  const looped = await runOurs(workers, withLoops(mix, "  while (true) {}\n}\n"));
+  const timeouts = looped.verdicts.filter((verdict) => verdict.status === "timeout").length;
+  console.log(
+    `typescript, ${TS_BENCH_PROBLEMS.length} native problems, 820 samples, ${workers} workers, a fresh worker per sample`,
+  );
+  console.log(
+    `  canonical: ${canonical.seconds.toFixed(2)} s (${rate(820, canonical.seconds)}, ` +
+      `${passes(canonical.verdicts.map((verdict) => verdict.passed))} passed)`,
+  );
+  console.log(
+    `  a third each passing, wrong, throwing: ${mixed.seconds.toFixed(2)} s (${rate(820, mixed.seconds)}, ` +
+      `${passes(mixed.verdicts.map((verdict) => verdict.passed))} passed)`,
+  );
+  console.log(
+    `  with ${LOOPS} infinite loops added: ${
+      looped.seconds.toFixed(2)
+    } s, ${timeouts} timeouts; each loop cost ` +
+      `${
+        (((looped.seconds - mixed.seconds) * workers) / LOOPS).toFixed(2)
+      } s of a worker (timeout ${TIMEOUT_SECONDS} s)`,
+  );
 }
 
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { concurrency: { type: "string" }, only: { type: "string" } },
+    options: { concurrency: { type: "string" }, only: { type: "string" }, "human-eval": { type: "string" } },
   });
-  const concurrency = Number(values.concurrency ?? navigator.hardwareConcurrency);
-  console.log(
-    `code verification bench: ${concurrency} sandbox processes, ${navigator.hardwareConcurrency} cores`,
-  );
+  const workers = Number(values.concurrency ?? 2);
+  console.log(`code verification bench: ${workers} workers, ${navigator.hardwareConcurrency} cores`);
   if (values.only !== "typescript") {
-    const humanEval = [
-      ...(await loadProblems(sharedData("humaneval/HumanEval.jsonl.gz").path, "python")).values(),
-    ];
-    await measure("python", humanEval, concurrency);
-    await measureTimeoutRecovery(humanEval[0]);
-  }
-  if (values.only !== "python") {
-    const problems = TS_BENCH_PROBLEMS.map((record) => parseProblem(record, "typescript"));
-    await measure("typescript", problems, concurrency);
-    await measure(
-      "typescript mixed (1/3 pass, 1/3 wrong, 1/3 throw)",
-      problems,
-      concurrency,
-      mixedTypeScript,
+    const found = findHumanEval(values["human-eval"]);
+    await benchPython(
+      workers,
+      "dir" in found ? found.dir : undefined,
+      "skip" in found ? found.skip : undefined,
     );
   }
+  if (values.only !== "python") await benchTypeScript(workers);
 }

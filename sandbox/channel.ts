@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { SandboxHello, SandboxRequest, SandboxResponse, SandboxRetryNotice } from "./protocol.ts";
+import type { SandboxHello, SandboxReady, SandboxRequest, SandboxResponse } from "./protocol.ts";
 
 const encoder = new TextEncoder();
 const encode = encoder.encode.bind(encoder);
@@ -28,7 +28,7 @@ export interface HostChannel {
   /** The requests, in order, until the host closes stdin. */
   requests(): AsyncGenerator<SandboxRequest>;
   /** Sends a verdict (or the ready signal) behind the nonce. */
-  send(message: SandboxResponse | SandboxRetryNotice | { ready: true }): void;
+  send(message: SandboxResponse | SandboxReady): void;
 }
 
 /** Reads stdin as lines. */

@@ -1,19 +1,15 @@
 /**
  * Trusted runner for JavaScript and TypeScript samples: the entry module of a `deno run` with no
- * permissions at all. Samples run in Web Workers created from a data: URL holding
- * {@link sampleWorkerMain}; the host's hard timeout and memory limit cover the whole process.
+ * permissions at all. Every sample runs in a Web Worker of its own, created from a data: URL holding
+ * {@link sampleWorkerMain} and terminated as soon as its verdict arrives or its time is up, so whatever
+ * the sample left running (timers, promises, finalizers) ends with it and no realm ever serves two samples
+ * (see js_sample_worker.ts for what holds inside the realm).
  *
- * A worker costs about 15 ms of CPU to start, far more than a sample, so samples first run in a
- * reusable worker: a deep-frozen realm that serves up to {@link SAMPLES_PER_REALM} samples (see
- * js_sample_worker.ts for why one sample cannot change another's verdict there). Its `passed`, `failed`,
- * `syntax_error` and `error` verdicts are final: they come from the sample's own imports, which nothing
- * an earlier sample left behind can reach. Two exceptions, and every other outcome (a timeout, running
- * out of memory or output, a worker error event, the worker dying), may have been caused by code an
- * earlier sample left running or by the frozen realm itself: an error thrown by a write to a frozen
- * object (the realm froze more than a fresh one does), so the runner discards that worker, tells the
- * host, and re-runs the sample in a fresh single-use worker, whose verdict is final. A replacement
- * reusable worker is started in the background while samples run, so its start-up cost overlaps with
- * work.
+ * A worker takes a few milliseconds to start, so the runner keeps one {@link SPARE_WORKERS} worker started
+ * and locked down ahead of the next request. Every verdict is final: a timeout terminates the worker and
+ * is answered at once, with no re-run. After a timeout or running out of memory the process ends (the
+ * host starts another), because a worker terminated in the middle of an allocation can still bring
+ * V8's fatal heap limit down on the whole process a moment later.
  *
  * @module
  */
@@ -28,24 +24,8 @@ import {
 
 const WORKER_URL = "data:text/javascript," + encodeURIComponent(`(${String(sampleWorkerMain)})();`);
 
-/** Samples one reusable worker serves before it is replaced (bounds the modules and memory it keeps). */
-export const SAMPLES_PER_REALM = 64;
-
-/** Verdicts the harness of a reusable worker may give that stand without a re-run. */
-const FINAL_IN_SHARED_REALM: ReadonlySet<SandboxStatus> = new Set([
-  "passed",
-  "failed",
-  "syntax_error",
-  "error",
-]);
-
-/** A verdict as a {@link SampleWorker} reports it. */
-interface WorkerOutcome {
-  status: SandboxStatus;
-  message: string;
-  /** True when a reusable worker's verdict stands without a re-run in a fresh worker. */
-  final: boolean;
-}
+/** Workers kept started ahead of the next sample. */
+export const SPARE_WORKERS = 1;
 
 /** A data: URL holding `source` as a module of the given dialect. */
 export function moduleUrl(source: string, dialect: SandboxRequest["dialect"]): string {
@@ -59,13 +39,9 @@ export function testModuleSource(request: SandboxRequest, solutionUrl: string): 
   return `import { ${request.entryPoint} } from ${JSON.stringify(solutionUrl)};\n${request.test}${call}`;
 }
 
-/**
- * The solution module: the solution text plus an export of the entry point. `tag` (random per run)
- * makes the module's URL unique, so a realm that ran the same text before cannot hand back its cached,
- * already-evaluated module, and no sample can guess the URL of another's module.
- */
-export function solutionModuleSource(request: SandboxRequest, tag: string): string {
-  return `${request.solution}\nexport { ${request.entryPoint} };\n// sample ${tag}\n`;
+/** The solution module: the solution text plus an export of the entry point. */
+export function solutionModuleSource(request: SandboxRequest): string {
+  return `${request.solution}\nexport { ${request.entryPoint} };\n`;
 }
 
 function randomHex(bytes: number): string {
@@ -76,144 +52,87 @@ function randomHex(bytes: number): string {
     .join("");
 }
 
-/** A sample worker and its private port. */
+/** A single-use sample worker and its private port. */
 class SampleWorker {
   readonly #worker: Worker;
   readonly #port: MessagePort;
   readonly #nonce = randomHex(16);
-  #pending: ((outcome: WorkerOutcome) => void) | undefined;
-  #dead = false;
-  /** Samples this worker has started. */
-  samplesRun = 0;
+  #pending: ((verdict: { status: SandboxStatus; message: string }) => void) | undefined;
 
-  constructor(readonly reusable: boolean, outputLimitBytes: number) {
+  constructor(outputLimitBytes: number) {
     this.#worker = new Worker(WORKER_URL, { type: "module" });
     const channel = new MessageChannel();
     this.#port = channel.port1;
     this.#port.onmessage = (event: MessageEvent) => {
       const data = event.data as Partial<WorkerVerdict> | null;
       if (data?.nonce === this.#nonce && typeof data.status === "string") {
-        const status = data.status as SandboxStatus;
-        const final = FINAL_IN_SHARED_REALM.has(status) && data.frozenWrite !== true;
-        this.#settle({ status, message: String(data.message ?? ""), final });
+        this.#settle({ status: data.status as SandboxStatus, message: String(data.message ?? "") });
       }
     };
     this.#worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      this.#dead = true;
-      const message = `the sample's worker failed before a verdict: ${event.message}`;
-      this.#settle({ status: "error", message, final: false });
+      const outOfMemory = /out of memory|allocation failed/i.test(event.message);
+      this.#settle({
+        status: outOfMemory ? "out_of_memory" : "error",
+        message: `the sample's worker failed before a verdict: ${event.message}`,
+      });
     };
-    const start: WorkerStart = { nonce: this.#nonce, outputLimitBytes, reusable, port: channel.port2 };
+    const start: WorkerStart = { nonce: this.#nonce, outputLimitBytes, port: channel.port2 };
     this.#worker.postMessage(start, [channel.port2]);
   }
 
-  /** False once the worker failed or was terminated. */
-  get usable(): boolean {
-    return !this.#dead;
-  }
-
-  /** Runs one sample; the worker is terminated on timeout. */
-  run(request: SandboxRequest): Promise<SandboxResponse & { final: boolean }> {
-    this.samplesRun++;
-    const solutionUrl = moduleUrl(solutionModuleSource(request, randomHex(16)), request.dialect);
+  /** Runs the sample; the worker is terminated when the verdict arrives or the time is up. */
+  run(request: SandboxRequest): Promise<SandboxResponse> {
+    const solutionUrl = moduleUrl(solutionModuleSource(request), request.dialect);
     const testUrl = moduleUrl(testModuleSource(request, solutionUrl), request.dialect);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.terminate();
-        this.#settle({
-          status: "timeout",
-          message: `no verdict within ${request.timeoutMs} ms`,
-          final: false,
-        });
+        this.#settle({ status: "timeout", message: `no verdict within ${request.timeoutMs} ms` });
       }, request.timeoutMs);
-      this.#pending = ({ status, message, final }) => {
+      this.#pending = ({ status, message }) => {
         clearTimeout(timer);
-        resolve({ id: request.id, status, message: truncate(message, MAX_MESSAGE_CHARS), final });
+        this.terminate();
+        resolve({ id: request.id, status, message: truncate(message, MAX_MESSAGE_CHARS) });
       };
       this.#port.postMessage({ solutionUrl, testUrl });
     });
   }
 
-  /** Stops the worker. */
+  /** Stops the worker and everything the sample left running in it. */
   terminate(): void {
-    this.#dead = true;
     this.#port.close();
     this.#worker.terminate();
   }
 
-  #settle(outcome: WorkerOutcome): void {
+  #settle(verdict: { status: SandboxStatus; message: string }): void {
     const pending = this.#pending;
     this.#pending = undefined;
-    pending?.(outcome);
+    pending?.(verdict);
   }
 }
 
-/** Runs one sample in a fresh single-use worker and returns its verdict. */
-export async function runInFreshWorker(
-  request: SandboxRequest,
-  outputLimitBytes: number,
-): Promise<SandboxResponse> {
-  const worker = new SampleWorker(false, outputLimitBytes);
-  try {
-    const { final: _, ...response } = await worker.run(request);
-    return response;
-  } finally {
-    worker.terminate();
-  }
-}
-
-/** Serves samples from reusable workers, falling back to fresh ones as the module doc describes. */
+/** Hands out fresh workers, keeping {@link SPARE_WORKERS} started ahead. */
 export class JsRunner {
-  #warm: SampleWorker | undefined;
-  #spare: SampleWorker | undefined;
-  /**
-   * True once a worker was terminated mid-run (a timeout): a worker stuck in a loop may keep spinning
-   * after terminate(), so the process should be given up after the current answer.
-   */
-  stuckWorker = false;
+  readonly #spares: SampleWorker[] = [];
 
-  constructor(readonly outputLimitBytes: number) {}
-
-  /**
-   * Verifies one request. `onRetry` is called before a re-run in a fresh worker (the host then allows the
-   * sample a second timeout). `reusedRealm` in the answer says whether a realm that had run an earlier
-   * sample gave the verdict.
-   */
-  async verify(request: SandboxRequest, onRetry: () => void): Promise<SandboxResponse> {
-    const worker = this.#takeWorker();
-    const reusedRealm = worker.samplesRun > 0;
-    const { final, ...response } = await worker.run(request);
-    if (final && worker.usable) {
-      if (worker.samplesRun < SAMPLES_PER_REALM) this.#warm = worker;
-      else worker.terminate();
-      return { ...response, reusedRealm };
-    }
-    worker.terminate();
-    if (response.status === "timeout") this.stuckWorker = true;
-    this.#spare ??= new SampleWorker(true, this.outputLimitBytes);
-    onRetry();
-    return { ...(await runInFreshWorker(request, this.outputLimitBytes)), reusedRealm: false };
+  constructor(readonly outputLimitBytes: number) {
+    this.#refill();
   }
 
-  /** Stops every worker. */
+  /** Verifies one request in a fresh worker. */
+  verify(request: SandboxRequest): Promise<SandboxResponse> {
+    const worker = this.#spares.shift() ?? new SampleWorker(this.outputLimitBytes);
+    this.#refill();
+    return worker.run(request);
+  }
+
+  /** Stops the spare workers. */
   close(): void {
-    this.#warm?.terminate();
-    this.#spare?.terminate();
+    for (const worker of this.#spares.splice(0)) worker.terminate();
   }
 
-  #takeWorker(): SampleWorker {
-    // A worker can die between samples (code a sample left running threw): never hand one out.
-    if (this.#warm && !this.#warm.usable) this.#warm = undefined;
-    if (this.#spare && !this.#spare.usable) this.#spare = undefined;
-    const worker = this.#warm ?? this.#spare ?? new SampleWorker(true, this.outputLimitBytes);
-    if (worker === this.#warm) this.#warm = undefined;
-    else if (worker === this.#spare) this.#spare = undefined;
-    // Start the replacement now, so it boots while this worker serves its remaining samples.
-    if (!this.#spare && worker.samplesRun >= SAMPLES_PER_REALM / 2) {
-      this.#spare = new SampleWorker(true, this.outputLimitBytes);
-    }
-    return worker;
+  #refill(): void {
+    while (this.#spares.length < SPARE_WORKERS) this.#spares.push(new SampleWorker(this.outputLimitBytes));
   }
 }
 
@@ -221,10 +140,10 @@ async function serve(channel: HostChannel): Promise<void> {
   const runner = new JsRunner(channel.outputLimitBytes);
   channel.send({ ready: true });
   for await (const request of channel.requests()) {
-    const response = await runner.verify(request, () => channel.send({ id: request.id, retrying: true }));
-    if (runner.stuckWorker || response.status === "timeout" || response.status === "out_of_memory") {
-      // A worker stuck in a loop may keep spinning after terminate(), and memory a bomb took is not
-      // reclaimed at once: give the process up instead.
+    const response = await runner.verify(request);
+    if (response.status === "timeout" || response.status === "out_of_memory") {
+      // A worker terminated mid-allocation can still take the process down later (V8's heap limit is
+      // fatal): end the process now, so that no later sample can be charged for it.
       channel.send({ ...response, recycled: true });
       runner.close();
       Deno.exit(0);

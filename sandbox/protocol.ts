@@ -44,7 +44,7 @@ export interface SandboxRequest {
   entryPoint: string;
   /** Python: the test function called with the guarded candidate (`check`); empty when the test runs itself. */
   testFunction: string;
-  /** JS/TS: `typescript` or `javascript`. Python runner ignores it. */
+  /** JS/TS: `typescript` or `javascript`. The Python runner ignores it. */
   dialect: "typescript" | "javascript" | "python";
   /** Milliseconds the runner itself allows before reporting `timeout` (the host also enforces a hard limit). */
   timeoutMs: number;
@@ -58,24 +58,14 @@ export interface SandboxResponse {
   status: SandboxStatus;
   /** Why (the first failing assertion or the exception), truncated; empty when passed. */
   message: string;
-  /** True when the runner discarded its interpreter after this sample (state touched, fault, ...). */
+  /** True when the runner replaces its engine after this sample; a {@link SandboxReady} follows. */
   recycled?: boolean;
-  /** JS/TS: true when the verdict came from a realm that had already run an earlier sample. */
-  reusedRealm?: boolean;
 }
 
 /**
- * Sent (JS/TS runner) when the runner discards a first attempt at a request and runs it again from
- * scratch; the host then allows the request one more timeout.
+ * Sent once the runner finished loading, and again after a `recycled` response once its replacement
+ * engine is up, so the host can tell start-up time from sample time.
  */
-export interface SandboxRetryNotice {
-  /** The request's id. */
-  id: number;
-  /** Always true. */
-  retrying: true;
-}
-
-/** Sent once, after the runner finished loading, so the host can tell start-up time from sample time. */
 export interface SandboxReady {
   /** Always true. */
   ready: true;

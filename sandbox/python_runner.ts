@@ -1,250 +1,197 @@
 /**
  * Trusted runner for Python samples: the entry module of a `deno run` whose only permission is reading
- * Pyodide's own directory (passed as the first argument).
+ * Pyodide's directory and this folder (passed as arguments).
  *
- * It boots Pyodide once, imports the standard modules solutions commonly use, takes an in-memory
- * snapshot, then installs the harness (see python_harness.ts) and serves requests. Every sample runs in
- * fresh namespaces; when a sample touches shared state or the interpreter faults, the interpreter is thrown
- * away and a new one is restored from the snapshot (about 0.25 s instead of a 4 s cold start).
+ * The interpreters live in a worker, the engine (python_engine.ts); this main thread only talks to the
+ * host and keeps the clock, so it is never blocked by a sample. For every request it posts the sample to
+ * the engine and arms a timer:
  *
- * A sample that runs past its timeout is stopped by a watchdog thread (python_watchdog.ts) through
- * Pyodide's interrupt buffer, answered as `timeout`, and followed by a snapshot restore, so the process
- * and its start-up survive; the host's wall-clock kill of the whole process stays as the backstop for a
- * sample the interrupt cannot reach.
+ * - at the timeout it writes Pyodide's interrupt flag into both interpreters (repeated every
+ *   {@link REPEAT_INTERRUPT_MS} ms), and the verdict is `timeout` whatever the engine answers;
+ * - {@link STOP_GRACE_MS} later, if the engine still has not answered (the sample swallows interrupts or
+ *   is stuck in one long call), it terminates the engine's worker, answers `timeout`, and swaps in a spare
+ *   engine, booted ahead from the saved Pyodide snapshot (a new spare then boots in the background).
+ *
+ * So a timeout costs its limit plus at most {@link STOP_GRACE_MS}. The engine is swapped the same way when
+ * it asks to be (an interpreter grew a lot, or faulted); the host is told through `recycled` and `ready`.
  *
  * @module
  */
-import { type HostChannel, openHostChannel, truncate } from "./channel.ts";
-import { PYTHON_HARNESS } from "./python_harness.ts";
-import { Watchdog, type WatchdogOutcome } from "./python_watchdog.ts";
-import {
-  MAX_MESSAGE_CHARS,
-  type SandboxRequest,
-  type SandboxResponse,
-  type SandboxStatus,
-} from "./protocol.ts";
+import { type HostChannel, openHostChannel } from "./channel.ts";
+import type { EngineBooted, EngineInit, EngineLimits, EngineVerdict } from "./python_engine.ts";
+import { MAX_MESSAGE_BYTES } from "./python_harness.ts";
+import type { SandboxRequest, SandboxResponse } from "./protocol.ts";
 
-/** Modules imported before the snapshot, so that typical solutions find them already loaded. */
-const PRELOADED_MODULES = [
-  "math",
-  "re",
-  "collections",
-  "itertools",
-  "functools",
-  "string",
-  "heapq",
-  "bisect",
-  "random",
-  "fractions",
-  "statistics",
-  "typing",
-  "operator",
-  "copy",
-  "decimal",
-  "datetime",
-  "json",
-  "hashlib",
-  "dataclasses",
-  "enum",
-];
+/** How often the interrupt is repeated while a timed-out sample keeps running. */
+export const REPEAT_INTERRUPT_MS = 100;
+/** How long after the timeout the engine is terminated if it has not answered. */
+export const STOP_GRACE_MS = 500;
 
-/** The subset of the Pyodide API this runner uses. */
-interface PyodideApi {
-  runPython(code: string, options?: { globals?: PyProxy }): unknown;
-  makeMemorySnapshot(): Uint8Array;
-  setStdout(options: { write: (buffer: Uint8Array) => number }): void;
-  setStderr(options: { write: (buffer: Uint8Array) => number }): void;
-  setInterruptBuffer(buffer: Uint8Array): void;
-  globals: PyProxy;
-}
+const LIMITS: Omit<EngineLimits, "outputBytes"> = {
+  solutionMemoryBytes: 512 * 1024 ** 2,
+  testsMemoryBytes: 256 * 1024 ** 2,
+  scratchBytes: 64 * 1024 ** 2,
+  messageBytes: MAX_MESSAGE_BYTES,
+  recycleGrowthBytes: 64 * 1024 ** 2,
+};
 
-/** A Python object seen from JavaScript. */
-interface PyProxy {
-  (...args: unknown[]): PyProxy;
-  get(key: string): PyProxy;
-  toJs(): unknown;
-  destroy(): void;
-}
-
-type LoadPyodide = (options: Record<string, unknown>) => Promise<PyodideApi>;
-
-/** An interpreter with the harness installed. */
-interface Interpreter {
-  runSample: PyProxy;
-  afterSample: PyProxy;
-}
-
-/** Counts the bytes a sample prints and interrupts it once it exceeds the limit. */
-class OutputMeter {
-  bytes = 0;
-  readonly interrupt = new Uint8Array(new SharedArrayBuffer(1));
-  constructor(readonly limit: number) {}
-  reset(): void {
-    this.bytes = 0;
-    this.interrupt[0] = 0;
-  }
-  get exceeded(): boolean {
-    return this.bytes > this.limit;
-  }
-  write = (buffer: Uint8Array): number => {
-    this.bytes += buffer.length;
-    if (this.exceeded) this.interrupt[0] = 2; // SIGINT: Python raises KeyboardInterrupt at the next check.
-    return buffer.length;
+/** A running engine worker. */
+class EngineHandle {
+  readonly #worker: Worker;
+  readonly #interrupts = {
+    solution: new Uint8Array(new SharedArrayBuffer(1)),
+    tests: new Uint8Array(new SharedArrayBuffer(1)),
   };
-}
+  #pending: ((message: EngineBooted | EngineVerdict | { failed: string }) => void) | undefined;
 
-async function loadApi(pyodideDir: string): Promise<LoadPyodide> {
-  const url = "file://" + encodeURI(pyodideDir.replace(/\/$/, "") + "/pyodide.mjs");
-  const module = await import(url);
-  return module.loadPyodide as LoadPyodide;
-}
-
-function baseOptions(pyodideDir: string): Record<string, unknown> {
-  return {
-    indexURL: pyodideDir.replace(/\/$/, "") + "/",
-    jsglobals: Object.create(null),
-    env: {},
-    stdout: () => {},
-  };
-}
-
-function installHarness(api: PyodideApi, meter: OutputMeter): Interpreter {
-  api.setStdout({ write: meter.write });
-  api.setStderr({ write: meter.write });
-  api.setInterruptBuffer(meter.interrupt);
-  const namespace = (api.globals.get("dict") as PyProxy)();
-  api.runPython(PYTHON_HARNESS, { globals: namespace });
-  const pair = (namespace.get("install") as PyProxy)();
-  const interpreter = {
-    runSample: pair.get(0 as unknown as string),
-    afterSample: pair.get(1 as unknown as string),
-  };
-  namespace.destroy();
-  return interpreter;
-}
-
-/** Boots the first interpreter and returns it with a snapshot for later ones. */
-async function bootFirst(load: LoadPyodide, pyodideDir: string, meter: OutputMeter) {
-  const api = await load({ ...baseOptions(pyodideDir), _makeSnapshot: true });
-  api.runPython(`import ${PRELOADED_MODULES.join(", ")}`);
-  const snapshot = api.makeMemorySnapshot();
-  return { snapshot, interpreter: installHarness(api, meter) };
-}
-
-function statusOfFault(error: unknown): { status: SandboxStatus; message: string } {
-  const text = String(error instanceof Error ? error.message : error);
-  const outOfMemory = /out of memory|OOM|Cannot enlarge memory|Array buffer allocation failed|grow/i.test(
-    text,
-  );
-  return { status: outOfMemory ? "out_of_memory" : "error", message: "interpreter fault: " + text };
-}
-
-/** What one sample came to, and whether the watchdog still answers (if not, the process must end). */
-interface SampleOutcome {
-  response: SandboxResponse;
-  watchdogLost: boolean;
-}
-
-/** Calls the harness's run_sample under the watchdog; a fault is rethrown unless the sample timed out. */
-function runUnderWatchdog(
-  interpreter: Interpreter,
-  request: SandboxRequest,
-  watchdog: Watchdog,
-): { status: SandboxStatus; message: string; watchdog: WatchdogOutcome } {
-  watchdog.arm(request.timeoutMs);
-  let verdict: [SandboxStatus, string] | undefined;
-  let fault: unknown;
-  try {
-    const result = interpreter.runSample(
-      request.solution,
-      request.testPrelude,
-      request.test,
-      request.entryPoint,
-      request.testFunction,
-    );
-    verdict = result.toJs() as [SandboxStatus, string];
-    result.destroy();
-  } catch (error) {
-    fault = error;
+  constructor(init: Omit<EngineInit, "interrupts">) {
+    this.#worker = new Worker(new URL("./python_engine.ts", import.meta.url), { type: "module" });
+    this.#worker.onmessage = (event: MessageEvent<EngineBooted | EngineVerdict>) => this.#settle(event.data);
+    this.#worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#settle({ failed: event.message });
+    };
+    this.#worker.postMessage({ ...init, interrupts: this.#interrupts } satisfies EngineInit);
   }
-  const outcome = watchdog.disarm();
-  if (outcome !== "finished") {
-    const message = `no verdict within ${request.timeoutMs} ms (the sample was interrupted)`;
-    return { status: "timeout", message, watchdog: outcome };
+
+  /** Waits for the next message from the engine. */
+  next(): Promise<EngineBooted | EngineVerdict | { failed: string }> {
+    return new Promise((resolve) => this.#pending = resolve);
   }
-  if (verdict === undefined) throw fault;
-  return { status: verdict[0], message: verdict[1], watchdog: outcome };
+
+  post(sample: unknown): void {
+    this.#worker.postMessage(sample);
+  }
+
+  /** Asks both interpreters to stop (Python raises KeyboardInterrupt at its next check). */
+  interrupt(): void {
+    Atomics.store(this.#interrupts.solution, 0, 2);
+    Atomics.store(this.#interrupts.tests, 0, 2);
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+  }
+
+  #settle(message: EngineBooted | EngineVerdict | { failed: string }): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.(message);
+  }
 }
 
-function runOne(
-  interpreter: Interpreter,
-  request: SandboxRequest,
-  meter: OutputMeter,
-  watchdog: Watchdog,
-): SampleOutcome {
-  meter.reset();
-  let status: SandboxStatus;
-  let message: string;
-  let recycle = false;
-  try {
-    const run = runUnderWatchdog(interpreter, request, watchdog);
-    ({ status, message } = run);
-    if (run.watchdog !== "finished") {
-      // Interrupted at an arbitrary point: restore a clean interpreter rather than trust this one.
-      const response = { id: request.id, status, message, recycled: true };
-      return { response, watchdogLost: run.watchdog === "unresponsive" };
-    }
-    const after = interpreter.afterSample();
-    const [changed, tainted] = after.toJs() as [string, string];
-    after.destroy();
-    if (changed !== "") {
-      recycle = true;
-      if (status === "passed") {
-        status = "error";
-        message = `sandbox: the sample changed shared interpreter state (${changed}); not counted as a pass`;
+/** Serves requests on an engine, swapping in a spare one when it timed out, faulted or grew. */
+class PythonRunner {
+  #engine: EngineHandle | undefined;
+  #spare: Promise<EngineHandle> | undefined;
+  #snapshot: Uint8Array | undefined;
+
+  constructor(readonly pyodideDir: string, readonly wasm: WebAssembly.Module, readonly outputBytes: number) {}
+
+  /** Boots the first engine (cold: it makes the snapshot later ones start from), then a spare. */
+  async start(): Promise<void> {
+    this.#engine = await this.#boot();
+    this.#spare = this.#bootSpare();
+  }
+
+  /** Runs one request; `recycled` in the answer says the engine is being replaced (a `ready` follows). */
+  async run(request: SandboxRequest): Promise<SandboxResponse> {
+    const engine = this.#engine!;
+    const answer = engine.next();
+    engine.post({
+      id: request.id,
+      solution: request.solution,
+      testPrelude: request.testPrelude,
+      test: request.test,
+      entryPoint: request.entryPoint,
+      testFunction: request.testFunction,
+    });
+    let timedOut = false;
+    let repeat: ReturnType<typeof setInterval> | undefined;
+    const timeout = new Promise<"stopped">((resolve) => {
+      const timer = setTimeout(() => {
+        timedOut = true;
+        engine.interrupt();
+        repeat = setInterval(() => engine.interrupt(), REPEAT_INTERRUPT_MS);
+        setTimeout(() => resolve("stopped"), STOP_GRACE_MS);
+      }, request.timeoutMs);
+      answer.then(() => clearTimeout(timer));
+    });
+    const first = await Promise.race([answer, timeout]);
+    clearInterval(repeat);
+    const timeoutMessage = `no verdict within ${request.timeoutMs} ms (the sample was interrupted)`;
+    if (first === "stopped" || !("id" in first)) {
+      this.#retire(engine);
+      if (first === "stopped") {
+        return { id: request.id, status: "timeout", message: timeoutMessage, recycled: true };
       }
+      const why = "failed" in first ? first.failed : "an unexpected message";
+      return { id: request.id, status: "error", message: `the Python engine failed: ${why}`, recycled: true };
     }
-    if (tainted !== "") recycle = true;
-  } catch (error) {
-    ({ status, message } = statusOfFault(error));
-    recycle = true;
+    const response: SandboxResponse = timedOut
+      ? { id: request.id, status: "timeout", message: timeoutMessage }
+      : { id: request.id, status: first.status, message: first.message };
+    if (first.recycle) {
+      this.#retire(engine);
+      response.recycled = true;
+    }
+    return response;
   }
-  if (meter.exceeded) {
-    status = "output_limit";
-    message = `the sample printed more than ${meter.limit} bytes`;
-    recycle = true;
+
+  /** After a `recycled` answer: swaps in the spare engine (waiting for it if it is still booting). */
+  async recover(): Promise<void> {
+    const spare = this.#spare ?? this.#boot();
+    this.#spare = undefined;
+    this.#engine = await spare.catch(() => this.#boot());
+    this.#spare = this.#bootSpare();
   }
-  if (status === "out_of_memory") recycle = true;
-  const response = {
-    id: request.id,
-    status,
-    message: truncate(message, MAX_MESSAGE_CHARS),
-    recycled: recycle,
-  };
-  return { response, watchdogLost: false };
+
+  /** Boots an engine in the background; a failure surfaces when it is swapped in. */
+  #bootSpare(): Promise<EngineHandle> {
+    const spare = this.#boot();
+    spare.catch(() => {});
+    return spare;
+  }
+
+  #retire(engine: EngineHandle): void {
+    engine.terminate();
+    this.#engine = undefined;
+  }
+
+  async #boot(): Promise<EngineHandle> {
+    const engine = new EngineHandle({
+      pyodideDir: this.pyodideDir,
+      wasm: this.wasm,
+      snapshot: this.#snapshot,
+      limits: { ...LIMITS, outputBytes: this.outputBytes },
+    });
+    const booted = await engine.next();
+    if (!("booted" in booted)) {
+      engine.terminate();
+      throw new Error(
+        `python runner: the engine failed to boot: ${"failed" in booted ? booted.failed : "?"}`,
+      );
+    }
+    this.#snapshot ??= booted.snapshot;
+    return engine;
+  }
 }
 
 async function serve(channel: HostChannel, pyodideDir: string): Promise<void> {
-  const meter = new OutputMeter(channel.outputLimitBytes);
-  const watchdog = new Watchdog(meter.interrupt);
-  const load = await loadApi(pyodideDir);
-  const first = await bootFirst(load, pyodideDir, meter);
-  let interpreter = first.interpreter;
+  const wasmPath = pyodideDir.replace(/\/$/, "") + "/pyodide.asm.wasm";
+  const wasm = await WebAssembly.compile(await Deno.readFile(wasmPath));
+  const runner = new PythonRunner(pyodideDir, wasm, channel.outputLimitBytes);
+  await runner.start();
   channel.send({ ready: true });
   for await (const request of channel.requests()) {
-    const { response, watchdogLost } = runOne(interpreter, request, meter, watchdog);
+    const response = await runner.run(request);
     channel.send(response);
-    // After running out of memory the old interpreter's memory is not yet reclaimed, so a new one may not
-    // fit; and a watchdog that stopped answering may still raise an interrupt later. Either way, end the
-    // process and let the host start a fresh one.
-    if (response.status === "out_of_memory" || watchdogLost) Deno.exit(0);
     if (response.recycled) {
-      const api = await load({ ...baseOptions(pyodideDir), _loadSnapshot: first.snapshot });
-      interpreter = installHarness(api, meter);
+      await runner.recover();
       channel.send({ ready: true });
     }
   }
-  watchdog.close();
+  Deno.exit(0);
 }
 
 if (import.meta.main) {

@@ -1,6 +1,7 @@
 /**
  * A pool of sandbox processes, one per core by default, that verifies many requests concurrently and
- * replaces any process that dies (timeout, memory, crash) with a fresh one.
+ * replaces any process that dies (timeout, memory, crash) with a fresh one; for the JS runner, whose
+ * process ends after a timeout by design, one process is kept started ahead.
  *
  * @module
  */
@@ -21,11 +22,18 @@ export interface PoolOptions {
   limits?: SandboxLimits;
 }
 
+/**
+ * Runner kinds whose processes end after a timeout by design (the JS runner: see sandbox/js_runner.ts),
+ * for which the pool keeps one process started ahead, so the next sample does not wait for a start-up.
+ */
+const SPARE_KINDS: ReadonlySet<RunnerKind> = new Set(["js"]);
+
 /** Runs sandbox requests on a bounded set of reusable processes. Close it when done. */
 export class SandboxPool {
   readonly concurrency: number;
   readonly limits: SandboxLimits;
   #idle = new Map<RunnerKind, SandboxProcess[]>();
+  #spares = new Map<RunnerKind, Promise<SandboxProcess | undefined>>();
   #nextId = 1;
   #closed = false;
 
@@ -51,7 +59,9 @@ export class SandboxPool {
   /** Verifies one request on an idle process (starting one if needed). */
   async run(kind: RunnerKind, request: PoolRequest): Promise<SandboxResponse> {
     if (this.#closed) throw new Error("SandboxPool.run: the pool is closed");
-    const process = this.#idle.get(kind)?.pop() ?? await SandboxProcess.start(kind, this.limits);
+    const process = this.#idle.get(kind)?.pop() ?? await this.#takeSpare(kind) ??
+      await SandboxProcess.start(kind, this.limits);
+    if (SPARE_KINDS.has(kind) && !this.#spares.has(kind)) this.#startSpare(kind);
     try {
       return await process.run(request, this.#nextId++);
     } finally {
@@ -60,12 +70,27 @@ export class SandboxPool {
     }
   }
 
-  /** Stops every idle process. */
+  /** Stops every idle and spare process. */
   async close(): Promise<void> {
     this.#closed = true;
+    const spares = await Promise.all(this.#spares.values());
+    this.#spares.clear();
     const processes = [...this.#idle.values()].flat();
     this.#idle.clear();
+    for (const spare of spares) if (spare) processes.push(spare);
     await Promise.all(processes.map((process) => process.close()));
+  }
+
+  #startSpare(kind: RunnerKind): void {
+    this.#spares.set(kind, SandboxProcess.start(kind, this.limits).catch(() => undefined));
+  }
+
+  async #takeSpare(kind: RunnerKind): Promise<SandboxProcess | undefined> {
+    const spare = this.#spares.get(kind);
+    if (!spare) return undefined;
+    this.#spares.delete(kind);
+    const process = await spare;
+    return process?.alive ? process : undefined;
   }
 
   #idleList(kind: RunnerKind): SandboxProcess[] {

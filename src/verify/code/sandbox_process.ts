@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { SandboxRequest, SandboxResponse, SandboxRetryNotice } from "../../../sandbox/protocol.ts";
+import type { SandboxReady, SandboxRequest, SandboxResponse } from "../../../sandbox/protocol.ts";
 import { type RunnerKind, sandboxCommand } from "./sandbox_command.ts";
 import type { SandboxLimits } from "./types.ts";
 
@@ -14,10 +14,17 @@ import type { SandboxLimits } from "./types.ts";
 const NOISE_LIMIT_BYTES = 1 << 20;
 /** How long a runner may take to (re)start its interpreter. */
 const STARTUP_TIMEOUT_MS = 180_000;
-/** Extra time the host allows beyond the per-sample timeout (IPC, scheduling on a busy machine). */
-const DEADLINE_GRACE_MS = 2_000;
+/**
+ * Extra time the host allows beyond the per-sample timeout before it kills the process. The runners
+ * answer a timeout themselves well within it (the Python runner stops its engine 0.5 s after the
+ * timeout), so a timeout costs at most the timeout plus this.
+ */
+const DEADLINE_GRACE_MS = 1_000;
+/** What a runner's dying words look like when it ran out of memory (V8, Rust's allocator, the kernel). */
+const OUT_OF_MEMORY_PATTERN =
+  /out of memory|Failed to reserve|allocation failed|Reached heap limit|memory allocation of \d+ bytes failed/i;
 
-type Message = SandboxResponse | SandboxRetryNotice | { ready: true };
+type Message = SandboxResponse | SandboxReady;
 type Event = { kind: "message"; message: Message } | { kind: "exit"; detail: string };
 
 function newNonce(): string {
@@ -78,6 +85,11 @@ export class SandboxProcess {
     return process;
   }
 
+  /** The process id (a new process means a new id; tests use it to show two samples shared one). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** True until the process exits or is killed. */
   get alive(): boolean {
     return this.#alive;
@@ -88,13 +100,7 @@ export class SandboxProcess {
     const timeoutMs = Math.round(this.#limits.timeoutSeconds * 1000);
     await this.#write({ ...request, id, timeoutMs });
     const forThisRequest = (message: Message) => "id" in message && message.id === id;
-    let event = await this.#next(timeoutMs + DEADLINE_GRACE_MS, forThisRequest);
-    if (event !== "deadline" && event.kind === "message" && "retrying" in event.message) {
-      // The runner threw away its first attempt and runs the sample again from scratch: allow one more.
-      event = await this.#next(timeoutMs + DEADLINE_GRACE_MS, (message) => {
-        return forThisRequest(message) && !("retrying" in message);
-      });
-    }
+    const event = await this.#next(timeoutMs + DEADLINE_GRACE_MS, forThisRequest);
     if (event === "deadline") {
       this.kill();
       return { id, status: "timeout", message: `no verdict within ${this.#limits.timeoutSeconds} s` };
@@ -130,7 +136,7 @@ export class SandboxProcess {
   #describeExit(detail: string): Pick<SandboxResponse, "status" | "message"> {
     const tail = this.#stderrTail.trim().split("\n").filter((line) => !/^\s+deno\(/.test(line)).slice(-3)
       .join(" | ");
-    if (/out of memory|Failed to reserve|allocation failed/i.test(this.#stderrTail)) {
+    if (OUT_OF_MEMORY_PATTERN.test(this.#stderrTail)) {
       return { status: "out_of_memory", message: `the sandbox ran out of memory (${detail})` };
     }
     if (this.#noiseBytes > NOISE_LIMIT_BYTES) {

@@ -46,7 +46,11 @@ export interface Verdict {
 export interface SandboxLimits {
   /** Wall-clock seconds per sample. */
   timeoutSeconds: number;
-  /** Address-space-backed data limit for the whole sandbox process (bytes), typed arrays and wasm included. */
+  /**
+   * Data limit for the whole sandbox process (bytes), typed arrays and WebAssembly memory included, on top
+   * of V8's per-thread code reservations (see `CODE_RANGE_HEADROOM_BYTES`). Python samples are held to a
+   * tighter budget by the runner itself (512 MiB for the solution's interpreter).
+   */
   memoryBytes: number;
   /** Bytes of sample output allowed per sample. */
   outputBytes: number;
