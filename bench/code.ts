@@ -23,7 +23,7 @@ import { parseProblem } from "../src/verify/code/formats.ts";
 import { SandboxPool } from "../src/verify/code/pool.ts";
 import { loadProblems } from "../src/verify/code/problems.ts";
 import { sharedData } from "../src/testing/shared_data.ts";
-import { type CodeProblem, DEFAULT_LIMITS, type Verdict } from "../src/verify/code/types.ts";
+import { type CodeProblem, type CodeVerdict, DEFAULT_LIMITS } from "../src/verify/code/types.ts";
 import { type Attempt, verifyAttempts } from "../src/verify/code/verifier.ts";
 import { findHumanEval, type HumanEvalRun, runHumanEval } from "./_human_eval.ts";
 import { TS_BENCH_PROBLEMS } from "./code_ts_problems.ts";
@@ -85,7 +85,7 @@ async function warmPool(
 async function runOurs(
   workers: number,
   attempts: Attempt[],
-): Promise<{ seconds: number; startup: number; verdicts: Verdict[] }> {
+): Promise<{ seconds: number; startup: number; verdicts: CodeVerdict[] }> {
   const { pool, startup } = await warmPool(workers, attempts);
   try {
     const start = performance.now();
@@ -100,7 +100,7 @@ const rate = (count: number, seconds: number) => `${(count / seconds).toFixed(1)
 const passes = (passed: boolean[]) => passed.filter(Boolean).length;
 
 /** Samples on which the two harnesses disagree about passing, as "index task: ours / human-eval". */
-function disagreements(attempts: Attempt[], ours: Verdict[], theirs: HumanEvalRun): string[] {
+function disagreements(attempts: Attempt[], ours: CodeVerdict[], theirs: HumanEvalRun): string[] {
   return attempts.flatMap((attempt, index) =>
     ours[index].passed === theirs.passed[index]
       ? []

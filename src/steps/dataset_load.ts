@@ -37,8 +37,7 @@ export const datasetLoad = defineStep({
   async run(ctx) {
     const { path, limit, offset, shuffle, seed } = ctx.params;
     let records = await readJsonl(path).catch((error: Error) => {
-      if (error instanceof Deno.errors.NotFound) throw new Error(`dataset.load: file not found: ${path}`);
-      throw error;
+      throw new Error(`dataset.load: ${error.message}`);
     });
     if (shuffle) records = seededShuffle(records, seed);
     records = records.slice(offset, limit === undefined ? undefined : offset + limit);

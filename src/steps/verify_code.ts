@@ -17,7 +17,7 @@ import { z } from "zod";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
 import { parseProblem } from "../verify/code/formats.ts";
 import { SandboxPool } from "../verify/code/pool.ts";
-import { type CodeProblem, DEFAULT_LIMITS, type Verdict } from "../verify/code/types.ts";
+import { type CodeProblem, type CodeVerdict, DEFAULT_LIMITS } from "../verify/code/types.ts";
 import { type Attempt, verifyAttempts } from "../verify/code/verifier.ts";
 
 const Params = z.strictObject({
@@ -100,7 +100,7 @@ export const verifyCode = defineStep({
           return batch.map((record, offset) => {
             const result: SampleRecord = { ...record };
             fields.forEach((field, position) => {
-              const verdict: Verdict = verdicts[offset * fields.length + position];
+              const verdict: CodeVerdict = verdicts[offset * fields.length + position];
               result[`${field}_verdict`] = verdict;
             });
             return result;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readJsonl } from "../verify/code/jsonl.ts";
+import { readJsonlLines } from "../data/jsonl.ts";
 import { sharedData } from "../testing/shared_data.ts";
 import { codeVerifier } from "./code_verifier.ts";
 import type { Problem } from "./verifiers.ts";
@@ -9,7 +9,7 @@ const humanEval = sharedData("humaneval/HumanEval.jsonl.gz");
 /** HumanEval records, read straight from the dataset, as the training steps see them. */
 async function humanEvalProblems(ids: string[]): Promise<Problem[]> {
   const records = new Map<string, Record<string, unknown>>();
-  for (const { value } of await readJsonl(humanEval.path)) {
+  for (const { value } of await readJsonlLines(humanEval.path)) {
     const record = value as Record<string, unknown>;
     records.set(String(record.task_id), record);
   }

@@ -10,7 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { InputFileError, readJsonl } from "./jsonl.ts";
+import { InputFileError, readJsonlLines } from "../../data/jsonl.ts";
 import { meanPassAtK } from "./pass_at_k.ts";
 import { SandboxPool } from "./pool.ts";
 import { loadProblems } from "./problems.ts";
@@ -29,7 +29,7 @@ interface SampleRecord {
 
 async function loadSamples(path: string, problems: Map<string, CodeProblem>): Promise<SampleRecord[]> {
   const samples: SampleRecord[] = [];
-  for (const { line, value } of await readJsonl(path)) {
+  for (const { line, value } of await readJsonlLines(path)) {
     const record = value as Partial<SampleRecord> | null;
     if (typeof record !== "object" || record === null || Array.isArray(record)) {
       throw new InputFileError(path, line, "a sample must be a JSON object");

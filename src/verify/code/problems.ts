@@ -3,14 +3,14 @@
  *
  * @module
  */
-import { InputFileError, readJsonl } from "./jsonl.ts";
+import { InputFileError, readJsonlLines } from "../../data/jsonl.ts";
 import { parseProblem, ProblemFormatError } from "./formats.ts";
 import type { CodeLanguage, CodeProblem } from "./types.ts";
 
 /** Reads a problems file (JSONL or JSONL.gz in any supported format) into problems keyed by task id. */
 export async function loadProblems(path: string, language: CodeLanguage): Promise<Map<string, CodeProblem>> {
   const problems = new Map<string, CodeProblem>();
-  for (const { line, value } of await readJsonl(path)) {
+  for (const { line, value } of await readJsonlLines(path)) {
     let problem: CodeProblem;
     try {
       problem = parseProblem(value, language);

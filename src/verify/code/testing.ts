@@ -11,14 +11,14 @@ import { SandboxProcess } from "./sandbox_process.ts";
 import { toVerdict } from "./verifier.ts";
 import {
   type CodeProblem,
+  type CodeVerdict,
   DEFAULT_LIMITS,
   type SandboxLimits,
   type SandboxStatus,
-  type Verdict,
 } from "./types.ts";
 
 /** A verdict and the process that gave it. */
-export type SessionVerdict = Verdict & { pid: number };
+export type SessionVerdict = CodeVerdict & { pid: number };
 
 /**
  * Runs samples one after another on one sandbox process (a new one only when the last one died), so a

@@ -31,7 +31,7 @@ export interface CodeProblem {
 }
 
 /** What verification says about one completion. */
-export interface Verdict {
+export interface CodeVerdict {
   /** The outcome. */
   status: SandboxStatus;
   /** True exactly when status is `passed`. */

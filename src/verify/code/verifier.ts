@@ -7,7 +7,7 @@
 import type { SandboxResponse } from "../../../sandbox/protocol.ts";
 import { buildRequest, requestForSolution } from "./formats.ts";
 import type { PoolRequest, SandboxPool } from "./pool.ts";
-import type { CodeProblem, Verdict } from "./types.ts";
+import type { CodeProblem, CodeVerdict } from "./types.ts";
 
 /** One completion to verify. */
 export interface Attempt {
@@ -32,7 +32,7 @@ export function resultText(response: Pick<SandboxResponse, "status" | "message">
 }
 
 /** Turns a sandbox response into a verdict. */
-export function toVerdict(response: Pick<SandboxResponse, "status" | "message">): Verdict {
+export function toVerdict(response: Pick<SandboxResponse, "status" | "message">): CodeVerdict {
   return {
     status: response.status,
     passed: response.status === "passed",
@@ -50,20 +50,23 @@ export interface SolutionAttempt {
 }
 
 /** Verifies attempts on `pool`, Python and JS/TS each on their own runner kind, preserving order. */
-export function verifyAttempts(pool: SandboxPool, attempts: readonly Attempt[]): Promise<Verdict[]> {
+export function verifyAttempts(pool: SandboxPool, attempts: readonly Attempt[]): Promise<CodeVerdict[]> {
   return verifyRequests(pool, attempts.map((attempt) => buildRequest(attempt.problem, attempt.completion)));
 }
 
 /** Like {@link verifyAttempts}, for complete solution sources. */
-export function verifySolutions(pool: SandboxPool, attempts: readonly SolutionAttempt[]): Promise<Verdict[]> {
+export function verifySolutions(
+  pool: SandboxPool,
+  attempts: readonly SolutionAttempt[],
+): Promise<CodeVerdict[]> {
   return verifyRequests(
     pool,
     attempts.map((attempt) => requestForSolution(attempt.problem, attempt.solution)),
   );
 }
 
-async function verifyRequests(pool: SandboxPool, requests: readonly PoolRequest[]): Promise<Verdict[]> {
-  const verdicts = new Array<Verdict>(requests.length);
+async function verifyRequests(pool: SandboxPool, requests: readonly PoolRequest[]): Promise<CodeVerdict[]> {
+  const verdicts = new Array<CodeVerdict>(requests.length);
   const groups = { python: [] as number[], js: [] as number[] };
   requests.forEach((request, index) => groups[request.dialect === "python" ? "python" : "js"].push(index));
   await Promise.all((["python", "js"] as const).map(async (kind) => {

@@ -7,6 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { jsonlLines } from "../../data/jsonl.ts";
 import { DEFAULT_MAPPING, type FieldMapping, verifyRecord } from "./records.ts";
 
 const USAGE = "usage: pipeline verify-math --in FILE --out FILE [--fail-fast] [--time-budget-ms N] " +
@@ -83,16 +84,15 @@ function verifyLines(
   const lines: string[] = [];
   let correct = 0;
   let bad = 0;
-  const rows = text.split("\n");
-  for (let index = 0; index < rows.length; index++) {
-    if (rows[index].trim() === "") continue;
+  for (const entry of jsonlLines(text)) {
     try {
-      const record = verifyRecord(JSON.parse(rows[index]), [mapping], { timeBudgetMs });
+      if (entry.error !== undefined) throw new Error(entry.error);
+      const record = verifyRecord(entry.value, [mapping], { timeBudgetMs });
       if (record[mapping.correct] === true) correct++;
       lines.push(JSON.stringify(record));
     } catch (error) {
       bad++;
-      console.error(`${source}:${index + 1}: ${(error as Error).message}`);
+      console.error(`${source}:${entry.line}: ${(error as Error).message}`);
       if (failFast) break;
     }
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import { join, relative } from "node:path";
+import { InputFileError, parseJsonlLines, readText } from "../../data/jsonl.ts";
 import { lastBoxed } from "./extract.ts";
 
 /** One MATH problem with its gold answer. */
@@ -47,28 +48,17 @@ export function toMathProblem(record: Record<string, unknown>, fallbackId: strin
 
 /** Parses MATH JSONL text; throws with the line number on a malformed line. */
 export function parseMathJsonl(text: string, source = "<jsonl>"): MathProblem[] {
-  const problems: MathProblem[] = [];
-  text.split("\n").forEach((line, index) => {
-    if (line.trim() === "") return;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (error) {
-      throw new Error(
-        `${source}:${index + 1}: malformed JSON (${(error as Error).message}); fix or remove the line`,
-      );
+  return parseJsonlLines(text, source).map(({ line, value }) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new InputFileError(source, line, "expected a JSON object with problem and solution");
     }
-    if (typeof record !== "object" || record === null || Array.isArray(record)) {
-      throw new Error(`${source}:${index + 1}: expected a JSON object with problem and solution`);
-    }
-    problems.push(toMathProblem(record as Record<string, unknown>, `${source}:${index + 1}`));
+    return toMathProblem(value as Record<string, unknown>, `${source}:${line}`);
   });
-  return problems;
 }
 
 /** Loads a MATH JSONL file (MATH500 or a converted split). */
 export async function loadMathJsonl(path: string): Promise<MathProblem[]> {
-  return parseMathJsonl(await Deno.readTextFile(path), path);
+  return parseMathJsonl(await readText(path), path);
 }
 
 /** Loads the original layout: every `subject/N.json` under `splitDir`, sorted by subject then number. */

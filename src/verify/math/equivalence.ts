@@ -6,7 +6,13 @@
  * @module
  */
 import { MAX_ITEMS } from "./_limits.ts";
-import { type Budget, close, expressionsEqual, TimeGuardError, type Verdict } from "./expression.ts";
+import {
+  type Budget,
+  close,
+  type EquivalenceVerdict,
+  expressionsEqual,
+  TimeGuardError,
+} from "./expression.ts";
 import { freeVariables, numericValue } from "./numeric.ts";
 import { type MathJson, parseLatex } from "./parse.ts";
 import { type Answer, type Interval, readAnswer } from "./structures.ts";
@@ -19,12 +25,12 @@ export interface CompareContext extends Budget {
   tuples: boolean;
 }
 
-function structural(equal: boolean, reason: string): Verdict {
+function structural(equal: boolean, reason: string): EquivalenceVerdict {
   return { equal, path: "structure", reason };
 }
 
 /** Compares a gold answer with a response answer. Never throws. */
-export function answersEqual(gold: Answer, response: Answer, context: CompareContext): Verdict {
+export function answersEqual(gold: Answer, response: Answer, context: CompareContext): EquivalenceVerdict {
   try {
     return compare(gold, response, context);
   } catch (error) {
@@ -33,7 +39,7 @@ export function answersEqual(gold: Answer, response: Answer, context: CompareCon
   }
 }
 
-function compare(gold: Answer, response: Answer, context: CompareContext): Verdict {
+function compare(gold: Answer, response: Answer, context: CompareContext): EquivalenceVerdict {
   const tooMany = [gold, response].find((answer) => itemCount(answer) > MAX_ITEMS);
   if (tooMany) return structural(false, `an answer with more than ${MAX_ITEMS} items is not compared`);
   if (isEmptySet(gold) || isEmptySet(response)) {
@@ -95,7 +101,7 @@ function compareCollections(
   response: Answer,
   responseItems: Answer[],
   context: CompareContext,
-): Verdict {
+): EquivalenceVerdict {
   if (goldItems.length !== responseItems.length) {
     return structural(false, `expected ${goldItems.length} answers, got ${responseItems.length}`);
   }
@@ -111,7 +117,7 @@ function compareCollections(
   return structural(true, `same ${goldItems.length} answers in any order`);
 }
 
-function compareInOrder(gold: Answer[], response: Answer[], context: CompareContext): Verdict {
+function compareInOrder(gold: Answer[], response: Answer[], context: CompareContext): EquivalenceVerdict {
   if (gold.length !== response.length) {
     return structural(false, `expected ${gold.length} entries, got ${response.length}`);
   }
@@ -134,7 +140,7 @@ function intervalsOf(answer: Answer): Interval[] | null {
   }];
 }
 
-function compareUnions(gold: Interval[], response: Interval[], context: CompareContext): Verdict {
+function compareUnions(gold: Interval[], response: Interval[], context: CompareContext): EquivalenceVerdict {
   if (gold.length !== response.length) {
     return structural(false, `expected ${gold.length} intervals, got ${response.length}`);
   }
@@ -157,7 +163,7 @@ function intervalsEqual(a: Interval, b: Interval, context: CompareContext): bool
 const PAIRED_BRACKETS = new Set(["()", "[]"]);
 
 /** Tuples, vectors and matrices: same shape, same entries in order, same brackets. */
-function compareSequences(gold: Answer, response: Answer, context: CompareContext): Verdict {
+function compareSequences(gold: Answer, response: Answer, context: CompareContext): EquivalenceVerdict {
   const sameStyle = (a: Answer & { kind: "bracket" }, b: Answer & { kind: "bracket" }) =>
     a.open === b.open && a.close === b.close;
   const bothTuples = (a: Answer & { kind: "bracket" }, b: Answer & { kind: "bracket" }) =>
@@ -202,7 +208,7 @@ function isName(latex: string): boolean {
   return name.test(text) || (tuple !== null && tuple[1].split(",").every((part) => name.test(part.trim())));
 }
 
-function compareEquations(gold: Answer, response: Answer, context: CompareContext): Verdict {
+function compareEquations(gold: Answer, response: Answer, context: CompareContext): EquivalenceVerdict {
   if (gold.kind === "equation" && response.kind === "equation") {
     const sameName = gold.parts.length === 2 && response.parts.length === 2 && isName(gold.parts[0]) &&
       gold.parts[0].replace(/\s+/g, "") === response.parts[0].replace(/\s+/g, "");
@@ -226,7 +232,7 @@ function namedValue(answer: Answer): Answer {
 }
 
 /** A response chain such as `2^{10} = 1024`: every part that is not a name must equal the gold. */
-function compareChain(gold: Answer, parts: string[], context: CompareContext): Verdict {
+function compareChain(gold: Answer, parts: string[], context: CompareContext): EquivalenceVerdict {
   const values = parts.filter((part) => !isName(part));
   if (values.length === 0) return structural(false, "the response equation has no value");
   for (const part of values) {
@@ -237,7 +243,7 @@ function compareChain(gold: Answer, parts: string[], context: CompareContext): V
 }
 
 /** Equations `l1 = r1` and `l2 = r2` are equal when l1 - r1 = c (l2 - r2) for one non-zero constant c. */
-function proportionalEquations(gold: string[], response: string[]): Verdict {
+function proportionalEquations(gold: string[], response: string[]): EquivalenceVerdict {
   if (gold.length !== 2 || response.length !== 2) {
     return structural(false, "only two-sided equations are compared");
   }
@@ -274,7 +280,7 @@ function proportionalEquations(gold: string[], response: string[]): Verdict {
     : structural(false, "could not compare the equations");
 }
 
-function compareAtoms(gold: Answer, response: Answer, context: CompareContext): Verdict {
+function compareAtoms(gold: Answer, response: Answer, context: CompareContext): EquivalenceVerdict {
   // `(B) 24` against a gold value: the option's text is the answer.
   if (response.kind === "choice" && response.option !== undefined && gold.kind !== "choice") {
     return compare(gold, readAnswer(response.option), context);

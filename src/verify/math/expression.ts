@@ -19,7 +19,7 @@ import { cequals, complex, type ComplexRational, parseDecimal, rational } from "
 export type VerdictPath = "string" | "exact" | "numeric" | "symbolic" | "structure";
 
 /** The outcome of one comparison. */
-export interface Verdict {
+export interface EquivalenceVerdict {
   equal: boolean;
   path: VerdictPath;
   reason: string;
@@ -72,7 +72,7 @@ const INTEGER_POINTS = [3, 5, 2, 7, 4, 9, 6, 8, 1, 10, 12, 11, 13];
 /** A difference below this fraction of the largest intermediate value may be rounding: the point is skipped. */
 const CANCELLATION = 1e-11;
 
-function verdict(equal: boolean, path: VerdictPath, reason: string): Verdict {
+function verdict(equal: boolean, path: VerdictPath, reason: string): EquivalenceVerdict {
   return { equal, path, reason };
 }
 
@@ -89,7 +89,7 @@ export function literalValue(latex: string): ComplexRational | null {
 }
 
 /** Compares two normalised LaTeX expressions. Never throws. */
-export function expressionsEqual(gold: string, response: string, budget: Budget): Verdict {
+export function expressionsEqual(gold: string, response: string, budget: Budget): EquivalenceVerdict {
   if (compact(gold) === compact(response)) return verdict(true, "string", "identical after normalisation");
   const goldLiteral = literalValue(gold);
   const responseLiteral = literalValue(response);
@@ -116,7 +116,7 @@ function compact(latex: string): string {
   return latex.replace(/\s+/g, "");
 }
 
-function exactVerdict(gold: ComplexRational, response: ComplexRational): Verdict {
+function exactVerdict(gold: ComplexRational, response: ComplexRational): EquivalenceVerdict {
   return cequals(gold, response)
     ? verdict(true, "exact", "equal exact values")
     : verdict(false, "exact", "different exact values");
@@ -128,7 +128,7 @@ export function jsonEqual(
   response: MathJson,
   budget: Budget,
   tolerance = RELATIVE_TOLERANCE,
-): Verdict {
+): EquivalenceVerdict {
   const variables = [...freeVariables(gold, freeVariables(response))].sort();
   const numeric = variables.length === 0
     ? constantsEqual(gold, response, budget, tolerance)
@@ -157,7 +157,7 @@ function constantsEqual(
   response: MathJson,
   budget: Budget,
   tolerance: number,
-): Verdict | null {
+): EquivalenceVerdict | null {
   const a = numericValue(gold);
   const b = numericValue(response);
   const equal = close(a, b, 0, tolerance);
@@ -181,7 +181,7 @@ function nearZero(a: Complex, b: Complex): boolean {
   return Math.min(magnitude(a), magnitude(b)) < SAFE_RANGE[0] && Math.max(magnitude(a), magnitude(b)) < 1e-6;
 }
 
-function pointsEqual(gold: MathJson, response: MathJson, variables: string[]): Verdict | null {
+function pointsEqual(gold: MathJson, response: MathJson, variables: string[]): EquivalenceVerdict | null {
   let compared = 0;
   const integers = integerVariables(gold, integerVariables(response));
   const points: { values: Record<string, number>; real: boolean }[] = [];
@@ -262,7 +262,7 @@ function onEngine<T>(
 }
 
 /** Confirms extreme or near-zero constants with 100-digit big decimals: |a - b| <= 1e-85 (|a| + |b|). */
-function bigDecimalEqual(gold: MathJson, response: MathJson, budget: Budget): Verdict | null {
+function bigDecimalEqual(gold: MathJson, response: MathJson, budget: Budget): EquivalenceVerdict | null {
   const ce = computeEngine();
   const outcome = onEngine([gold, response], budget, () => {
     const previous = ce.precision;

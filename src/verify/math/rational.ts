@@ -140,8 +140,3 @@ export function cdiv(a: ComplexRational, b: ComplexRational): ComplexRational {
 export function cequals(a: ComplexRational, b: ComplexRational): boolean {
   return equals(a.re, b.re) && equals(a.im, b.im);
 }
-
-/** Renders a rational as `n` or `n/d` (for reasons and debugging). */
-export function formatRational(a: Rational): string {
-  return a.den === 1n ? a.num.toString() : `${a.num}/${a.den}`;
-}
