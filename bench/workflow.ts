@@ -10,7 +10,7 @@
  * Run: deno task bench workflow
  */
 import { createHash } from "node:crypto";
-import { stepKinds } from "../src/steps/mod.ts";
+import { testStepKinds } from "../src/steps/testing.ts";
 import { StepPaths } from "../src/workflow/artifacts.ts";
 import { encodeRecords, StepRun } from "../src/workflow/context.ts";
 import { executeRun } from "../src/workflow/engine.ts";
@@ -19,8 +19,7 @@ import { SilentReporter } from "../src/workflow/progress.ts";
 import { parseWorkflow } from "../src/workflow/spec.ts";
 import type { StepKind } from "../src/workflow/step.ts";
 import { RunStore } from "../src/workflow/store.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
+import { CLI } from "../tests/fixtures/chain.ts";
 
 function twentySteps(): string {
   const steps = Array.from(
@@ -40,7 +39,7 @@ async function benchResume(): Promise<void> {
   const file = `${dir}/twenty.yaml`;
   await Deno.writeTextFile(file, twentySteps());
   const cli = (args: string[]) =>
-    new Deno.Command(Deno.execPath(), { args: ["run", "-A", `${ROOT}src/cli.ts`, ...args], stderr: "null" })
+    new Deno.Command(Deno.execPath(), { args: ["run", "-A", CLI, ...args], stderr: "null" })
       .output();
   const run = await cli(["run", file, "--runs-dir", dir, "--run-id", "r"]);
   if (run.code !== 0) throw new Error("the 20-step run failed");
@@ -57,7 +56,7 @@ async function benchResume(): Promise<void> {
     cached.push(performance.now() - t0);
     if (again.code !== 0) throw new Error("the cached re-run failed");
   }
-  const workflow = parseWorkflow(twentySteps(), file, stepKinds);
+  const workflow = parseWorkflow(twentySteps(), file, testStepKinds);
   const store = new RunStore(`${dir}/pipeline.db`);
   const t0 = performance.now();
   const status = await executeRun({ store, workflow, params: {}, runId: "r", runDir: `${dir}/r` });
@@ -109,7 +108,7 @@ async function benchCommitOverhead(): Promise<void> {
   const persisted = async (exactlyOnce: boolean) => {
     const dir = await Deno.makeTempDir();
     const store = new RunStore(`${dir}/pipeline.db`);
-    const kind: StepKind = { ...stepKinds.get("test.work")!, exactlyOnce };
+    const kind: StepKind = { ...testStepKinds.get("test.work")!, exactlyOnce };
     store.createRun({
       id: "r",
       workflow: "b",

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../src/server/app.ts";
 import { RunStore } from "../src/workflow/store.ts";
+import { CLI } from "./fixtures/chain.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WORKFLOW = `${ROOT}tests/fixtures/chain.yaml`;
@@ -19,7 +20,7 @@ interface Result {
 
 function pipeline(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}src/cli.ts`, ...args],
+    args: ["run", "-A", CLI, ...args],
     env: { PIPELINE_COMMIT_INTERVAL_MS: "0", ...env },
     stdout: "piped",
     stderr: "piped",

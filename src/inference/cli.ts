@@ -15,6 +15,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { readJsonlLines } from "../data/jsonl.ts";
 import { GenerationModel, type PromptInput } from "./model.ts";
 import { generateForPrompts, type JsonRecord, promptOf, seedKeyOf } from "./records.ts";
 import { SamplingParams } from "./settings.ts";
@@ -120,38 +121,20 @@ function parseOptions(args: string[]): Options {
 
 /** Reads and checks every prompt line before any work starts. */
 async function readPromptLines(path: string): Promise<PromptLine[]> {
-  let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    const lines = (await readJsonlLines(path)).map(({ line, value }, index): PromptLine => {
+      const where = `${path}:${line}`;
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new InputError(`${where}: each line must be a JSON object with "prompt" or "messages"`);
+      }
+      const record = value as JsonRecord;
+      return { record, prompt: promptOf(record, where), key: seedKeyOf(record, index) };
+    });
+    if (lines.length === 0) throw new InputError(`${path}: no prompts`);
+    return lines;
   } catch (error) {
-    throw new InputError(`${path}: cannot read the prompts file: ${(error as Error).message}`);
+    throw error instanceof InputError ? error : new InputError((error as Error).message);
   }
-  const lines: PromptLine[] = [];
-  text.split("\n").forEach((raw, lineIndex) => {
-    if (raw.trim() === "") return;
-    const where = `${path}:${lineIndex + 1}`;
-    let record: unknown;
-    try {
-      record = JSON.parse(raw);
-    } catch (error) {
-      throw new InputError(`${where}: malformed JSON: ${(error as Error).message}`);
-    }
-    if (typeof record !== "object" || record === null || Array.isArray(record)) {
-      throw new InputError(`${where}: each line must be a JSON object with "prompt" or "messages"`);
-    }
-    try {
-      const prompt = promptOf(record as JsonRecord, where);
-      lines.push({
-        record: record as JsonRecord,
-        prompt,
-        key: seedKeyOf(record as JsonRecord, lines.length),
-      });
-    } catch (error) {
-      throw new InputError((error as Error).message);
-    }
-  });
-  if (lines.length === 0) throw new InputError(`${path}: no prompts`);
-  return lines;
 }
 
 /** Generates in chunks and appends each chunk's records, so progress reaches the file as it goes. */

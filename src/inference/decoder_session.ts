@@ -12,7 +12,8 @@
 import * as ort from "onnxruntime-node";
 import { join } from "node:path";
 import { z } from "zod";
-import { openSession, type ProviderName, type SessionSettings } from "./provider.ts";
+import type { Provider } from "../model/runtime.ts";
+import { openSession, type SessionSettings } from "./provider.ts";
 
 /** The sizes a generator needs, read from config.json and checked against the graph's inputs. */
 export interface DecoderShape {
@@ -135,7 +136,7 @@ function generationEosIds(dir: string): number[] {
 export class DecoderSession {
   readonly session: ort.InferenceSession;
   readonly shape: DecoderShape;
-  readonly provider: ProviderName;
+  readonly provider: Provider;
   /** EOS token ids declared by config.json / generation_config.json. */
   readonly eosTokenIds: readonly number[];
   /** Path of the ONNX graph. */
@@ -145,7 +146,7 @@ export class DecoderSession {
   readonly #onDevice: boolean;
 
   private constructor(
-    opened: { session: ort.InferenceSession; provider: ProviderName },
+    opened: { session: ort.InferenceSession; provider: Provider },
     shape: DecoderShape,
     eosTokenIds: number[],
     graphPath: string,

@@ -10,17 +10,14 @@
  */
 import * as ort from "onnxruntime-node";
 
-/** Execution providers this project supports. */
-export const PROVIDERS = ["cpu", "cuda", "webgpu"] as const;
-/** An execution provider name. */
-export type ProviderName = typeof PROVIDERS[number];
+import type { Provider } from "../model/runtime.ts";
 /** What to do when the requested provider cannot load: fail (default) or run on the CPU. */
 export type ProviderFallback = "error" | "cpu";
 
 /** How to open a session. */
 export interface SessionSettings {
   /** The requested provider (default cpu). */
-  provider?: ProviderName;
+  provider?: Provider;
   /** The fallback rule (default "error"). */
   fallback?: ProviderFallback;
   /** Outputs to keep on the device ("gpu-buffer"); honoured with the webgpu provider only. */
@@ -33,13 +30,13 @@ export interface SessionSettings {
 export interface OpenedSession {
   session: ort.InferenceSession;
   /** The provider in use (differs from the request only after an allowed fallback). */
-  provider: ProviderName;
+  provider: Provider;
   /** Why the requested provider was not used, after a fallback. */
   fallbackReason?: string;
 }
 
 /** How to make each provider available, for error messages. */
-const PROVIDER_HINTS: Record<ProviderName, string> = {
+const PROVIDER_HINTS: Record<Provider, string> = {
   cpu: "the CPU provider is built into onnxruntime-node; check that the model file is valid",
   cuda: "install the CUDA 12 runtime and cuDNN 9 and reinstall onnxruntime-node with its CUDA binaries " +
     "(ONNXRUNTIME_NODE_INSTALL_CUDA=v12)",
@@ -48,7 +45,7 @@ const PROVIDER_HINTS: Record<ProviderName, string> = {
 
 /** Session options for a provider; device outputs are requested only where the provider supports them. */
 function sessionOptions(
-  provider: ProviderName,
+  provider: Provider,
   deviceOutputs: readonly string[],
 ): ort.InferenceSession.SessionOptions {
   const options: ort.InferenceSession.SessionOptions = {

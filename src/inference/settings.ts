@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { GenerationSettings } from "./generator.ts";
-import { PROVIDERS } from "./provider.ts";
+import { PROVIDERS } from "../model/runtime.ts";
 
 /** Default memory budget for one batch (KV cache + logits), in MiB. */
 export const DEFAULT_MEMORY_BUDGET_MB = 4096;

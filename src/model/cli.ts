@@ -11,6 +11,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { parseJsonlLines } from "../data/jsonl.ts";
 import { parameterShapes } from "./config.ts";
 import { loadCheckpoint, readModelConfig, saveCheckpoint } from "./checkpoint.ts";
 import { initCheckpoint } from "./init.ts";
@@ -117,15 +118,9 @@ async function scoreCommand(args: string[]): Promise<void> {
 /** Parses the JSONL input of `model score`, naming the file and line of the first problem. */
 export function parseSequences(text: string, source: string, vocabSize: number): ScoredSequence[] {
   const sequences: ScoredSequence[] = [];
-  text.split("\n").forEach((line, index) => {
-    if (line.trim() === "") return;
-    const where = `${source}:${index + 1}`;
-    let record: { input_ids?: unknown; loss_mask?: unknown };
-    try {
-      record = JSON.parse(line);
-    } catch (error) {
-      throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
-    }
+  for (const { line, value } of parseJsonlLines(text, source)) {
+    const where = `${source}:${line}`;
+    const record = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
     const ids = record.input_ids;
     const mask = record.loss_mask;
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
@@ -139,7 +134,7 @@ export function parseSequences(text: string, source: string, vocabSize: number):
       throw new Error(`${where}: "loss_mask" must be an array of ${ids.length} numbers, one per input id`);
     }
     sequences.push({ inputIds: ids, lossMask: mask });
-  });
+  }
   if (sequences.length === 0) throw new Error(`${source}: no sequences to score`);
   return sequences;
 }

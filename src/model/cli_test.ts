@@ -85,7 +85,7 @@ Deno.test("model score: input lines are checked and errors name file and line", 
     ['{"input_ids":[1,2],"loss_mask":[1]}', 'in.jsonl:1: "loss_mask" must be an array of 2 numbers'],
     ['{"input_ids":[],"loss_mask":[]}', 'in.jsonl:1: "input_ids" must be a non-empty array'],
     ['{"input_ids":[1,999],"loss_mask":[1,1]}', "in.jsonl:1: token id 999 is >= vocab_size 270"],
-    ["\n{oops", "in.jsonl:2: not valid JSON"],
+    ["\n{oops", "in.jsonl:2: malformed JSON"],
     ["", "in.jsonl: no sequences to score"],
   ];
   for (const [text, message] of cases) assertThrowsWith(() => parseSequences(text, "in.jsonl", 270), message);

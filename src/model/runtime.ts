@@ -6,8 +6,18 @@
  */
 import * as ort from "onnxruntime-node";
 
+/**
+ * The execution providers this project supports, the one list every setting and flag is checked against.
+ *
+ * @example
+ * ```ts
+ * import { PROVIDERS } from "./runtime.ts";
+ * PROVIDERS.includes("webgpu"); // true
+ * ```
+ */
+export const PROVIDERS = ["cpu", "cuda", "webgpu"] as const;
 /** Execution providers a session can run on. */
-export type Provider = "cpu" | "cuda" | "webgpu";
+export type Provider = typeof PROVIDERS[number];
 
 /** Options for {@link createSession}. */
 export interface SessionOptions {

@@ -19,6 +19,9 @@ const PIPELINE_FLAGS = [
   "--allow-sys",
 ];
 
+/** The pipeline's production entry module. */
+const DEFAULT_ENTRY = new URL("../cli.ts", import.meta.url).pathname;
+
 /** Refuses to act on a run whose process is alive. */
 function assertNotRunning(run: RunRow): void {
   if (run.status === "running" && ownerAlive(run)) {
@@ -27,15 +30,15 @@ function assertNotRunning(run: RunRow): void {
 }
 
 /**
- * Starts `deno run ... src/cli.ts resume ID --runs-dir DIR` detached from the server, so it outlives it.
+ * Starts `deno run ... ENTRY resume ID --runs-dir DIR` detached from the server, so it outlives it. `entry` is
+ * the pipeline's entry module (default `src/cli.ts`; tests pass theirs, which registers the test step kinds).
  * Returns the new process id.
  */
-export function resumeRun(run: RunRow, runsDir: string): number {
+export function resumeRun(run: RunRow, runsDir: string, entry = DEFAULT_ENTRY): number {
   assertNotRunning(run);
   if (run.status === "done") throw new ApiError(409, `run '${run.id}' is already done; nothing to resume`);
-  const cli = new URL("../cli.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PIPELINE_FLAGS, cli, "resume", run.id, "--runs-dir", runsDir],
+    args: ["run", ...PIPELINE_FLAGS, entry, "resume", run.id, "--runs-dir", runsDir],
     cwd: Deno.cwd(),
     stdin: "null",
     stdout: "null",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp } from "./app.ts";
-import { spawnChainRun } from "../../tests/fixtures/chain.ts";
+import { CLI, spawnChainRun } from "../../tests/fixtures/chain.ts";
 
 const TOKEN = "actions-token";
 
@@ -18,7 +18,7 @@ Deno.test("cancel stops a live run gracefully and resume finishes it", async () 
   const runsDir = await Deno.makeTempDir({ prefix: "server_actions_" });
   const runId = "chain-live";
   const pipeline = spawnChainRun(runsDir, runId, { set: { work_ms: 40 } });
-  const { app, reader } = createApp({ runsDir, token: TOKEN, tokenForReads: false });
+  const { app, reader } = createApp({ runsDir, token: TOKEN, tokenForReads: false, pipelineEntry: CLI });
   const post = (action: string) =>
     app.request(`/api/runs/${runId}/${action}`, {
       method: "POST",

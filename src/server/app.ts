@@ -39,6 +39,8 @@ export interface AppOptions extends AccessPolicy {
   events?: Partial<EventStreamOptions>;
   /** How many finished runs `/metrics` exports besides the running ones (default 10). */
   metricsRuns?: number;
+  /** The pipeline entry module that `POST .../resume` starts (default `src/cli.ts`). */
+  pipelineEntry?: string;
 }
 
 /** The app and the reader it owns (close the reader when done). */
@@ -204,7 +206,7 @@ export function createApp(options: AppOptions): StatusApp {
     {
       action: "resume",
       summary: "Resume a stopped run in a new pipeline process",
-      act: (run: RunRow) => resumeRun(run, runsDir),
+      act: (run: RunRow) => resumeRun(run, runsDir, options.pipelineEntry),
     },
     { action: "cancel", summary: "Stop a running run (SIGTERM; it ends interrupted)", act: cancelRun },
   ] as const;

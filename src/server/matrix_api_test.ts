@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { stepKinds } from "../steps/mod.ts";
+import { testStepKinds } from "../steps/testing.ts";
 import { createRun, executeRun } from "../workflow/engine.ts";
 import { applyOverrides, parseWorkflow } from "../workflow/spec.ts";
 import { RunStore } from "../workflow/store.ts";
@@ -25,7 +25,7 @@ steps:
 
 Deno.test("the status API lists matrix instances as steps, with their needs, and serves each one", async () => {
   const runsDir = await Deno.makeTempDir({ prefix: "server_matrix_" });
-  const workflow = parseWorkflow(SOURCE, "seeds.yaml", stepKinds);
+  const workflow = parseWorkflow(SOURCE, "seeds.yaml", testStepKinds);
   const store = new RunStore(`${runsDir}/pipeline.db`);
   const options = {
     store,

@@ -1,3 +1,4 @@
+import { InputFileError, jsonlLines } from "../data/jsonl.ts";
 import { concatBytes } from "../util/bytes.ts";
 /**
  * Paged reading of a `records` output (a JSONL file), streamed so a large file is never loaded whole, and
@@ -54,9 +55,9 @@ export async function readJsonlPage(
 }
 
 function parseLine(text: string, path: string, line: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}:${line + 1}: malformed JSON record: ${(error as Error).message}`);
+  for (const entry of jsonlLines(text)) {
+    if (entry.error !== undefined) throw new InputFileError(path, line + 1, entry.error);
+    return entry.value;
   }
+  return null;
 }

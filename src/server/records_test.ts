@@ -17,6 +17,6 @@ Deno.test("readJsonlPage pages records and ignores bytes past the committed limi
   const tail = await readJsonlPage(path, 10, 1);
   assert.deepEqual(tail, { records: [], total: 10 }, "a torn last line is not a record yet");
   await Deno.writeTextFile(path, '{"ok":1}\n{"torn":\n');
-  await assert.rejects(() => readJsonlPage(path, 0, 5), /:2: malformed JSON record/);
+  await assert.rejects(() => readJsonlPage(path, 0, 5), /:2: malformed JSON/);
   await Deno.remove(path);
 });

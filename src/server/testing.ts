@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { stepKinds } from "../steps/mod.ts";
+import { testStepKinds } from "../steps/testing.ts";
 import { createRun, executeRun } from "../workflow/engine.ts";
 import { applyOverrides, loadWorkflow } from "../workflow/spec.ts";
 import { RunStore } from "../workflow/store.ts";
@@ -37,7 +37,7 @@ export function finishedChainRun(sets: string[] = ["items=40"]): Promise<ChainRu
 async function finishedRun(file: string, runId: string, sets: string[]): Promise<ChainRuns> {
   const runsDir = await Deno.makeTempDir({ prefix: "server_test_" });
   const store = new RunStore(`${runsDir}/pipeline.db`);
-  const workflow = await loadWorkflow(file, stepKinds);
+  const workflow = await loadWorkflow(file, testStepKinds);
   const options = {
     store,
     workflow,

@@ -17,7 +17,7 @@ import {
 import { generateForPrompts, type JsonRecord, promptOf } from "../inference/records.ts";
 import { SamplingParams } from "../inference/settings.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
-import { itemsPerCommit, loadStepModel, ModelParam } from "./generate.ts";
+import { itemsPerCommit, loadStepModel, ModelParam } from "./_model.ts";
 
 /** Fields of a first-attempt record that describe its sample; they move under `attempt1`. */
 const SAMPLE_FIELDS = [

@@ -17,7 +17,7 @@ import { JudgedRollout, verdictPairs } from "../training/rollout.ts";
 import { type SampledRollout, sampleRollouts } from "../training/two_attempts.ts";
 import { ProblemFields, readProblems, TaskName, verifierFor } from "../training/verifiers.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
-import { ModelParam, modelPath } from "./generate.ts";
+import { ModelParam, modelPath, ProviderParam } from "./_model.ts";
 
 /** The `eval.selfcorrect` step kind. */
 export const evalSelfcorrect = defineStep({
@@ -38,7 +38,7 @@ export const evalSelfcorrect = defineStep({
     /** Problems per durable commit. */
     items_per_commit: z.number().int().positive().default(64),
     seed: z.number().int().default(0),
-    provider: z.enum(["cpu", "cuda", "webgpu"]).default("cpu"),
+    provider: ProviderParam,
     /** Prefix of the run metrics, for example `eval/base`. */
     metric_prefix: z.string().default("eval"),
   }),

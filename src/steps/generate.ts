@@ -7,36 +7,10 @@
  * @module
  */
 import { z } from "zod";
-import { GenerationModel } from "../inference/model.ts";
 import { generateForPrompts, type JsonRecord, promptOf, seedKeyOf } from "../inference/records.ts";
 import { SamplingParams } from "../inference/settings.ts";
-import { ArtifactRef, defineStep, PathParam, readRecords, type StepContext } from "../workflow/step.ts";
-
-/** A model given as a `dir` artifact (a checkpoint step's output) or as a path (its files are part of the cache key). */
-export const ModelParam = z.union([ArtifactRef, PathParam]);
-
-/** The path of a model parameter. */
-export function modelPath(model: z.infer<typeof ModelParam>): string {
-  return typeof model === "string" ? model : model.path;
-}
-
-/** Loads the model of a step's parameters on its provider, logging any fallback. */
-export function loadStepModel(
-  ctx: StepContext<unknown>,
-  model: z.infer<typeof ModelParam>,
-  params: SamplingParams,
-): Promise<GenerationModel> {
-  return GenerationModel.load(modelPath(model), {
-    provider: params.provider,
-    fallback: params.provider_fallback,
-    log: (message) => ctx.log(message),
-  });
-}
-
-/** Prompts per durable commit: enough to keep the generator's batches full. */
-export function itemsPerCommit(params: SamplingParams, requested?: number): number {
-  return requested ?? Math.max(1, Math.floor(params.batch_size / params.n)) * 4;
-}
+import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
+import { itemsPerCommit, loadStepModel, ModelParam } from "./_model.ts";
 
 /** The `generate` step kind. */
 export const generate = defineStep({

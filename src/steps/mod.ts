@@ -1,5 +1,6 @@
 /**
- * The registry of step kinds: every kind a workflow may name in `uses:`.
+ * The registry of step kinds: every kind a workflow may name in `uses:`. (The engine-test kind `test.work`
+ * is registered by tests only, through `testStepKinds` in `testing.ts`.)
  *
  * @module
  */
@@ -15,7 +16,6 @@ import { scoreSingleTurn } from "./score_single_turn.ts";
 import { scoreStage1 } from "./score_stage1.ts";
 import { scoreStage2 } from "./score_stage2.ts";
 import { sft } from "./sft.ts";
-import { testWork } from "./test_work.ts";
 import { verifyCode } from "./verify_code.ts";
 import { verifyMath } from "./verify_math.ts";
 
@@ -33,7 +33,6 @@ export const stepKinds: ReadonlyMap<string, StepKind> = new Map<string, StepKind
     scoreStage1,
     scoreStage2,
     sft,
-    testWork,
     verifyCode,
     verifyMath,
   ] as StepKind[]).map((kind) => [kind.name, kind]),

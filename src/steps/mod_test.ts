@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import type { z } from "zod";
 import { stepKinds } from "./mod.ts";
+import { testStepKinds } from "./testing.ts";
 import { WorkflowError } from "../workflow/errors.ts";
 import { parseWorkflow } from "../workflow/spec.ts";
 import { OPTIONAL_WRAPPERS, type SchemaDef, schemaDef, WRAPPERS } from "../workflow/schema_def.ts";
@@ -128,7 +129,7 @@ Deno.test("every step kind accepts its generated minimal with: block", () => {
   for (const kind of stepKinds.values()) {
     const source = workflowText(kind, example(kind.params));
     assert.doesNotThrow(
-      () => parseWorkflow(source, "wf.yaml", stepKinds),
+      () => parseWorkflow(source, "wf.yaml", testStepKinds),
       `${kind.name}: the generated minimal with: block does not validate:\n${source}`,
     );
   }
@@ -137,7 +138,7 @@ Deno.test("every step kind accepts its generated minimal with: block", () => {
 /** Parses a workflow; returns the error, or a description of what went wrong instead. */
 function typoProblem(source: string, where: string): string | undefined {
   try {
-    parseWorkflow(source, "wf.yaml", stepKinds);
+    parseWorkflow(source, "wf.yaml", testStepKinds);
   } catch (error) {
     if (!(error instanceof WorkflowError)) return `${where}: not a WorkflowError: ${error}`;
     const lines = source.split("\n");

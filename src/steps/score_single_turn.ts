@@ -5,7 +5,7 @@
  * @module
  */
 import { defineStep } from "../workflow/step.ts";
-import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./score_stage1.ts";
+import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./_score_loop.ts";
 
 /** The `score.single_turn` step kind. */
 export const scoreSingleTurn = defineStep({

@@ -5,7 +5,7 @@
  * @module
  */
 import { defineStep } from "../workflow/step.ts";
-import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./score_stage1.ts";
+import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./_score_loop.ts";
 
 /** The `score.stage2` step kind. */
 export const scoreStage2 = defineStep({

@@ -14,7 +14,7 @@ import { sftRows, SftSettings, trainSft } from "../training/sft.ts";
 import { SftExample } from "../training/sft_example.ts";
 import { readTrainingState, writeTrainingState } from "../training/training_state.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
-import { ModelParam, modelPath } from "./generate.ts";
+import { ModelParam, modelPath, ProviderParam } from "./_model.ts";
 
 /** What an SFT checkpoint's metadata holds. */
 interface SftCheckpointMeta {
@@ -34,7 +34,7 @@ export const sft = defineStep({
     /** SFT records (any number of artifacts, concatenated). */
     data: z.array(ArtifactRef).min(1),
     prompts: PromptSettings,
-    provider: z.enum(["cpu", "cuda", "webgpu"]).default("cpu"),
+    provider: ProviderParam,
     checkpoint_every: z.number().int().positive().default(100),
     /** Stage name of the `metrics` records (the report's curve label). */
     stage: z.string().default("sft"),

@@ -4,7 +4,25 @@
  * @module
  */
 import { join } from "node:path";
-import type { ArtifactRef, ItemLoop, StepContext } from "../workflow/step.ts";
+import type { StepRegistry } from "../workflow/spec.ts";
+import type { ArtifactRef, ItemLoop, StepContext, StepKind } from "../workflow/step.ts";
+import { stepKinds } from "./mod.ts";
+import { testWork } from "./test_work.ts";
+
+/**
+ * The production step kinds plus the engine-test kind `test.work`: the registry of tests, benchmarks and the
+ * test entry point `tests/fixtures/pipeline.ts`.
+ *
+ * @example
+ * ```ts
+ * import { testStepKinds } from "./testing.ts";
+ * testStepKinds.has("test.work"); // true
+ * ```
+ */
+export const testStepKinds: StepRegistry = new Map<string, StepKind>([
+  ...stepKinds,
+  [testWork.name, testWork as StepKind],
+]);
 
 /**
  * A minimal in-memory context: `forEachItem` runs the batches in order and appends the results to

@@ -17,12 +17,12 @@ import { join } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
 import { buildInferenceModel } from "../model/llama/graphs.ts";
 import { GenerationModel } from "../inference/model.ts";
-import type { ProviderName } from "../inference/provider.ts";
+import type { Provider } from "../model/runtime.ts";
 
 /** Where and how a generation model runs. */
 export interface GenerationTarget {
   /** Execution provider (default cpu). */
-  provider?: ProviderName;
+  provider?: Provider;
   /** Receives provider notices. */
   log?: (message: string) => void;
 }

@@ -14,6 +14,7 @@ import { z } from "zod";
 import type { GenerationModel } from "../inference/model.ts";
 import { sequenceRng } from "../inference/rng.ts";
 import type { Checkpoint } from "../model/checkpoint.ts";
+import type { Provider } from "../model/runtime.ts";
 import type { ScoringSession, TrainingSession } from "../model/llama/sessions.ts";
 import { Adam, AdamSettings } from "./adam.ts";
 import { batchIndices } from "./data_order.ts";
@@ -117,7 +118,7 @@ export interface ScoreTrainer {
   scratchDir: string;
   /** The base model for base-model attempts (required when base_attempt_share > 0). */
   base?: GenerationModel;
-  provider?: "cpu" | "cuda" | "webgpu";
+  provider?: Provider;
   signal?: AbortSignal;
 }
 

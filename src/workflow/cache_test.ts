@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { writeRandomModel } from "../inference/testing.ts";
-import { stepKinds } from "../steps/mod.ts";
+import { testStepKinds } from "../steps/testing.ts";
 import { createRun, executeRun } from "./engine.ts";
 import { parseWorkflow } from "./spec.ts";
 import { defineStep, PathParam, readRecords, type StepKind } from "./step.ts";
@@ -17,7 +17,7 @@ async function run(runsDir: string, runId: string, source: string) {
   try {
     const options = {
       store,
-      workflow: parseWorkflow(source, "cache.yaml", stepKinds),
+      workflow: parseWorkflow(source, "cache.yaml", testStepKinds),
       params: {},
       runId,
       runDir: `${runsDir}/${runId}`,
@@ -106,7 +106,7 @@ Deno.test("a failed step whose input file changed before the resume starts over"
   const dir = await Deno.makeTempDir();
   const data = `${dir}/lines.txt`;
   await Deno.writeTextFile(data, "a\nb\nc\nd\n");
-  const registry = new Map<string, StepKind>([...stepKinds, [readLines.name, readLines as StepKind]]);
+  const registry = new Map<string, StepKind>([...testStepKinds, [readLines.name, readLines as StepKind]]);
   const source = `name: lines
 steps:
   - id: copy

@@ -86,7 +86,7 @@ Deno.test("registered kinds' code versions reach their libraries, verifiers and 
     assert.ok(moduleClosure(stepKinds.get(kind)!.source).files.has(file), `${kind} reaches ${file}`);
   reaches("verify.math", "src/verify/math/check.ts");
   reaches("verify.code", "sandbox/python_runner.ts");
-  reaches("score.stage2", "src/steps/score_stage1.ts");
+  reaches("score.stage2", "src/steps/_score_loop.ts");
   reaches("score.stage1", "src/training/score_trainer.ts");
   reaches("eval.selfcorrect", "src/training/math_verifier.ts");
   reaches("dataset.load", "src/data/jsonl.ts");

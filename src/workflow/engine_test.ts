@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { stepKinds } from "../steps/mod.ts";
+import { testStepKinds } from "../steps/testing.ts";
 import { StepPaths } from "./artifacts.ts";
 import { StepRun } from "./context.ts";
 import { createRun, type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
@@ -33,7 +33,7 @@ async function setup(
   sets: string[] = [],
   runId = "r",
   dir?: string,
-  registry: StepRegistry = stepKinds,
+  registry: StepRegistry = testStepKinds,
 ): Promise<ExecuteOptions> {
   const runsDir = dir ?? await Deno.makeTempDir();
   const workflow = parseWorkflow(source, "t.yaml", registry);
@@ -151,7 +151,7 @@ const forgetful = defineStep({
 });
 
 Deno.test("a step that does not write a declared output fails naming it, and so does the run", async () => {
-  const registry = new Map<string, StepKind>([...stepKinds, [forgetful.name, forgetful as StepKind]]);
+  const registry = new Map<string, StepKind>([...testStepKinds, [forgetful.name, forgetful as StepKind]]);
   const source = `name: contract
 steps:
   - id: lazy
@@ -181,7 +181,7 @@ Deno.test("closing a step attempt twice is harmless", async () => {
   const run = new StepRun({
     runId: "r",
     stepId: "s",
-    kind: stepKinds.get("test.work")!,
+    kind: testStepKinds.get("test.work")!,
     params: {},
     paths: new StepPaths(`${dir}/r`, "s"),
     store,

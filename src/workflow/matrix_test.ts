@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { stepKinds } from "../steps/mod.ts";
+import { testStepKinds } from "../steps/testing.ts";
 import { createRun, type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
 import { WorkflowError } from "./errors.ts";
 import {
@@ -44,7 +44,7 @@ steps:
 `;
 
 function parse(source = SEEDS) {
-  return parseWorkflow(source, "m.yaml", stepKinds);
+  return parseWorkflow(source, "m.yaml", testStepKinds);
 }
 
 /** A stand-in output of an instance, for resolving references without running. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { stepKinds } from "../steps/mod.ts";
+import { testStepKinds } from "../steps/testing.ts";
 import { WorkflowError } from "./errors.ts";
 import { applyOverrides, checkStepParams, parseWorkflow } from "./spec.ts";
 
@@ -20,7 +20,7 @@ steps:
 
 /** Parses `source`, expecting a WorkflowError. */
 function errorOf(source: string): WorkflowError {
-  return thrown(() => parseWorkflow(source, "wf.yaml", stepKinds));
+  return thrown(() => parseWorkflow(source, "wf.yaml", testStepKinds));
 }
 
 /** Runs `fn`, which must throw a WorkflowError, and returns it. */
@@ -42,7 +42,7 @@ function expectError(source: string, line: number, col: number, pattern: RegExp)
 }
 
 Deno.test("a good workflow parses, with retry and timeout defaults", () => {
-  const workflow = parseWorkflow(GOOD, "wf.yaml", stepKinds);
+  const workflow = parseWorkflow(GOOD, "wf.yaml", testStepKinds);
   assert.deepEqual(workflow.steps.map((s) => s.id), ["a", "b"]);
   assert.deepEqual(workflow.steps[0].retry, { attempts: 1, backoffMs: 1000 });
   assert.deepEqual(workflow.concurrency, 2);
@@ -136,7 +136,7 @@ Deno.test("bad workflow: malformed reference", () => {
 });
 
 Deno.test("--set: bad type and unknown parameter are one-line errors at the declaration", () => {
-  const workflow = parseWorkflow(GOOD, "wf.yaml", stepKinds);
+  const workflow = parseWorkflow(GOOD, "wf.yaml", testStepKinds);
   const badType = thrown(() => applyOverrides(workflow, ["seed=abc"]));
   assert.match(badType.message, /^wf\.yaml:3:3: --set seed=abc: 'seed' must be an integer/);
   const unknown = thrown(() => applyOverrides(workflow, ["sed=1"]));
@@ -146,7 +146,7 @@ Deno.test("--set: bad type and unknown parameter are one-line errors at the decl
 
 Deno.test("--set values are re-checked against the step schemas", () => {
   const source = GOOD.replace("items: 3", 'items: "${{ params.seed }}"');
-  const workflow = parseWorkflow(source, "wf.yaml", stepKinds);
+  const workflow = parseWorkflow(source, "wf.yaml", testStepKinds);
   const error = thrown(() => checkStepParams(workflow, applyOverrides(workflow, ["seed=-4"])));
   assert.match(error.message, /step 'a' \(test\.work\): 'items'/);
 });

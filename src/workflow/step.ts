@@ -9,6 +9,7 @@
  * @module
  */
 import { z } from "zod";
+import { readJsonlLines } from "../data/jsonl.ts";
 
 /** The axis values of an instance of a matrix step, for example `{ seed: 1 }`. */
 export const MatrixValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -160,17 +161,5 @@ export function defineStep<S extends z.ZodType>(kind: StepKind<S>): StepKind<S> 
 
 /** Reads every record of a `records` artifact. */
 export async function readRecords<T = unknown>(ref: ArtifactRef): Promise<T[]> {
-  const text = await Deno.readTextFile(ref.path);
-  const out: T[] = [];
-  let line = 0;
-  for (const raw of text.split("\n")) {
-    line++;
-    if (raw.trim() === "") continue;
-    try {
-      out.push(JSON.parse(raw) as T);
-    } catch (error) {
-      throw new Error(`${ref.path}:${line}: malformed JSON record: ${(error as Error).message}`);
-    }
-  }
-  return out;
+  return (await readJsonlLines(ref.path)).map((entry) => entry.value as T);
 }

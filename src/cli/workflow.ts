@@ -1,5 +1,5 @@
 /**
- * The workflow commands of the CLI: `run`, `resume`, `status`, `list`, `validate` and `logs`.
+ * The workflow commands of the CLI: `run`, `resume`, `status`, `list`, `validate`, `logs` and `steps`.
  *
  * Exit codes: 0 the run is done, 1 a step failed, 2 bad input (nothing was run), 130 interrupted.
  *
@@ -7,12 +7,19 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { StepPaths } from "./artifacts.ts";
-import { createRun, type ExecuteOptions, executeRun, isValidRunId, newRunId, resetFrom } from "./engine.ts";
-import { WorkflowError } from "./errors.ts";
-import { axisValues, declaredStepId, expandSteps } from "./matrix.ts";
-import { observeRun, observeSteps, ownerAlive } from "./owner.ts";
-import { ConsoleReporter, formatDuration } from "./progress.ts";
+import { StepPaths } from "../workflow/artifacts.ts";
+import {
+  createRun,
+  type ExecuteOptions,
+  executeRun,
+  isValidRunId,
+  newRunId,
+  resetFrom,
+} from "../workflow/engine.ts";
+import { WorkflowError } from "../workflow/errors.ts";
+import { axisValues, declaredStepId, expandSteps } from "../workflow/matrix.ts";
+import { observeRun, observeSteps, ownerAlive } from "../workflow/owner.ts";
+import { ConsoleReporter, formatDuration } from "../workflow/progress.ts";
 import {
   applyOverrides,
   checkStepParams,
@@ -20,15 +27,17 @@ import {
   parseWorkflow,
   type StepRegistry,
   type Workflow,
-} from "./spec.ts";
-import { type RunStatus, RunStore, type StepRow } from "./store.ts";
+} from "../workflow/spec.ts";
+import { type RunStatus, RunStore, type StepRow } from "../workflow/store.ts";
 
 /**
- * The step-kind registry, loaded on first use: it pulls in ONNX Runtime, the sandbox and the checkers, which
- * `status`, `list` and `logs` do not need.
+ * What the workflow commands are given by the entry point: the step kinds a workflow may use, loaded on first
+ * use (they pull in ONNX Runtime, the sandbox and the checkers, which `status`, `list` and `logs` do not
+ * need). The production entry (`src/cli.ts`) passes the registry of `src/steps/mod.ts`; tests pass it with
+ * their own kinds added.
  */
-async function registry(): Promise<StepRegistry> {
-  return (await import("../steps/mod.ts")).stepKinds;
+export interface CliContext {
+  stepKinds(): Promise<StepRegistry>;
 }
 
 /** Exit codes of the pipeline CLI. */
@@ -65,12 +74,9 @@ function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   };
 }
 
-/** Optional hook that serves the status endpoint while a run executes (`--serve`). */
-export type ServeHook = (runsDir: string, port: number) => Promise<{ close(): Promise<void> }>;
-let serveHook: ServeHook | undefined;
-/** Lets the server module register itself for `run --serve` without a dependency from here to it. */
-export function setServeHook(hook: ServeHook): void {
-  serveHook = hook;
+/** Serves the status endpoint while a run executes (`--serve`); the server is loaded only then. */
+async function serveWhileRunning(runsDir: string, port: number): Promise<{ close(): Promise<void> }> {
+  return (await import("../server/serve.ts")).serveWhileRunning(runsDir, port);
 }
 
 async function execute(
@@ -79,8 +85,8 @@ async function execute(
 ): Promise<number> {
   const interrupt = interruptSignal();
   const reporter = new ConsoleReporter();
-  const server = serve !== undefined && serveHook
-    ? await serveHook(options.runDir.replace(/\/[^/]+$/, ""), serve)
+  const server = serve !== undefined
+    ? await serveWhileRunning(options.runDir.replace(/\/[^/]+$/, ""), serve)
     : undefined;
   try {
     const status = await executeRun({ ...options, reporter, signal: interrupt.signal });
@@ -101,7 +107,7 @@ async function execute(
 }
 
 /** `run FILE [--run-id ID] [--runs-dir DIR] [--set k=v ...] [--force] [--serve [--port N]]` */
-export async function runCommand(args: string[]): Promise<number> {
+export async function runCommand(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -117,7 +123,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("usage: pipeline run FILE [--run-id ID] [--runs-dir DIR] [--set k=v ...]");
   }
-  const workflow = await loadWorkflow(positionals[0], await registry());
+  const workflow = await loadWorkflow(positionals[0], await context.stepKinds());
   const params = applyOverrides(workflow, values.set);
   checkStepParams(workflow, params);
   const runId = values["run-id"] ?? newRunId(workflow.name);
@@ -142,7 +148,7 @@ function disposable(store: RunStore): { value: RunStore; [Symbol.dispose](): voi
 }
 
 /** `resume ID [--from STEP] [--runs-dir DIR]` */
-export async function resumeCommand(args: string[]): Promise<number> {
+export async function resumeCommand(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -164,7 +170,7 @@ export async function resumeCommand(args: string[]): Promise<number> {
   if (run.status === "running" && run.pid !== Deno.pid && ownerAlive(run)) {
     throw new UsageError(`run '${runId}' is still running (pid ${run.pid}); stop it first or wait`);
   }
-  const workflow = parseWorkflow(run.source, run.file, await registry());
+  const workflow = parseWorkflow(run.source, run.file, await context.stepKinds());
   const params = JSON.parse(run.params) as Record<string, unknown>;
   const options = { store: store.value, workflow, params, runId, runDir: `${runsDir}/${runId}` };
   if (values.from) console.error(`re-running: ${(await resetFrom(options, values.from)).join(", ")}`);
@@ -177,14 +183,14 @@ export async function resumeCommand(args: string[]): Promise<number> {
 }
 
 /** `validate FILE [--set k=v ...]`: checks a workflow without running it. */
-export async function validateCommand(args: string[]): Promise<number> {
+export async function validateCommand(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: { set: { type: "string", multiple: true, default: [] } },
   });
   if (positionals.length !== 1) throw new UsageError("usage: pipeline validate FILE");
-  const workflow = await loadWorkflow(positionals[0], await registry());
+  const workflow = await loadWorkflow(positionals[0], await context.stepKinds());
   const params = applyOverrides(workflow, values.set);
   checkStepParams(workflow, params);
   console.log(
@@ -341,9 +347,9 @@ export function describeParams(schema: unknown): string[] {
 }
 
 /** `steps [--json]`: the registered step kinds with their parameters and outputs. */
-export async function stepsCommand(args: string[]): Promise<number> {
+export async function stepsCommand(args: string[], context: CliContext): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } } });
-  const kinds = [...(await registry()).values()].sort((a, b) => a.name.localeCompare(b.name));
+  const kinds = [...(await context.stepKinds()).values()].sort((a, b) => a.name.localeCompare(b.name));
   const rows = kinds.map((kind) => ({
     name: kind.name,
     description: kind.description,
