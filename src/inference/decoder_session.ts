@@ -144,6 +144,8 @@ export class DecoderSession {
   readonly #hasPositionIds: boolean;
   readonly #hasCacheBranch: boolean;
   readonly #onDevice: boolean;
+  /** True when the graph emits logits of the last position only ([B,1,V]). */
+  readonly lastLogitsOnly: boolean;
 
   private constructor(
     opened: { session: ort.InferenceSession; provider: Provider },
@@ -160,6 +162,8 @@ export class DecoderSession {
     this.#hasCacheBranch = this.session.inputNames.includes("use_cache_branch");
     this.#onDevice = opened.provider === "webgpu";
     this.#checkContract();
+    const logitsMeta = this.session.outputMetadata.find((meta) => meta.name === "logits");
+    this.lastLogitsOnly = logitsMeta?.isTensor === true && logitsMeta.shape[1] === 1;
   }
 
   /** Opens a model directory (or .onnx file) on the provider the settings name. */
@@ -222,8 +226,9 @@ export class DecoderSession {
     releaseDeviceTensors(past.tensors);
     const present = presentNames(this.shape.layers).map((name) => outputs[name]);
     const logits = outputs.logits;
+    const positions = Number(logits.dims[1]);
     return {
-      lastLogits: lastPositionRows(logits.data as Float32Array, rows, tokens, this.shape.vocab),
+      lastLogits: lastPositionRows(logits.data as Float32Array, rows, positions, this.shape.vocab),
       present: { tensors: present, rows, length: past.length + tokens },
     };
   }
@@ -283,7 +288,10 @@ export function presentNames(layers: number): string[] {
   return Array.from({ length: 2 * layers }, (_, i) => `present.${i >> 1}.${i % 2 === 0 ? "key" : "value"}`);
 }
 
-/** The logits of each row's last position: a view when there is one position, else a compact copy. */
+/**
+ * The logits of each row's last position: a view when the graph returned one position per row (a decode step,
+ * or a graph with last-position logits), else a compact copy.
+ */
 function lastPositionRows(logits: Float32Array, rows: number, tokens: number, vocab: number): Float32Array {
   if (tokens === 1) return logits.subarray(0, rows * vocab);
   const out = new Float32Array(rows * vocab);

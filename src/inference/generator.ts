@@ -148,6 +148,7 @@ export class Generator {
       sequencesPerBatch: Math.max(settings.batchSize, settings.n),
       maxPromptTokens: Math.max(...requests.map((r) => r.promptIds.length)),
       maxNewTokens: settings.maxNewTokens,
+      lastLogitsOnly: this.session.lastLogitsOnly,
     }, settings.memoryBudgetBytes);
     return order;
   }

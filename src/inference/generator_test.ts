@@ -190,3 +190,39 @@ Deno.test("generation on a tiny random Llama", async (t) => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a graph with last-position logits generates token-identical samples", async () => {
+  const dirAll = await Deno.makeTempDir({ prefix: "generator_all_" });
+  const dirLast = await Deno.makeTempDir({ prefix: "generator_last_" });
+  await writeRandomModel(dirAll, undefined, { seed: 3 });
+  await writeRandomModel(dirLast, undefined, { seed: 3, logits: "last" });
+  const all = await GenerationModel.load(dirAll);
+  const last = await GenerationModel.load(dirLast);
+  try {
+    assert.equal(all.generator.session.lastLogitsOnly, false);
+    assert.equal(last.generator.session.lastLogitsOnly, true);
+    const requests: GenerationRequest[] = PROMPTS.map((text, i) => ({
+      key: i,
+      promptIds: all.tokenizer.encode(text),
+    }));
+    const eosTokenIds = Array.from({ length: 30 }, (_, i) => i * 7);
+    for (
+      const sampling of [
+        settings(),
+        settings({ temperature: 1, topK: 40, n: 3, maxNewTokens: 16, eosTokenIds, batchSize: 4 }),
+        settings({ useKvCache: false, maxNewTokens: 6 }),
+      ]
+    ) {
+      assertSameSamples(
+        await last.generator.generate(requests, sampling),
+        await all.generator.generate(requests, sampling),
+        1e-5,
+      );
+    }
+  } finally {
+    await all.close();
+    await last.close();
+    await Deno.remove(dirAll, { recursive: true });
+    await Deno.remove(dirLast, { recursive: true });
+  }
+});

@@ -27,6 +27,8 @@ export interface MemoryShape {
   bytesPerElement?: number;
   /** Bytes of the model's weights, when they count against the same budget. */
   weightBytes?: number;
+  /** The graph returns logits of the last position only, so the prefill has one logits row per prompt. */
+  lastLogitsOnly?: boolean;
 }
 
 /** The estimate, in bytes. */
@@ -46,7 +48,8 @@ export function estimateGenerationMemory(shape: MemoryShape): MemoryEstimate {
   const fullLength = shape.maxPromptTokens + shape.maxNewTokens;
   const kvCache = perTokenRow * shape.sequencesPerBatch * fullLength;
   const prefillKv = perTokenRow * shape.promptsPerBatch * shape.maxPromptTokens;
-  const prefillLogits = shape.promptsPerBatch * shape.maxPromptTokens * shape.vocab * bytes;
+  const logitPositions = shape.lastLogitsOnly ? 1 : shape.maxPromptTokens;
+  const prefillLogits = shape.promptsPerBatch * logitPositions * shape.vocab * bytes;
   // Prefill: its cache and logits, then the cache replicated per sample while the original is alive.
   const prefillPeak = prefillKv + prefillLogits +
     perTokenRow * shape.sequencesPerBatch * shape.maxPromptTokens;

@@ -30,3 +30,11 @@ Deno.test("a generation over budget is refused with the sizes and the settings t
     /over the memory budget.*lower batch_size or max_new_tokens/,
   );
 });
+
+Deno.test("with last-position logits the prefill holds one logits row per prompt", () => {
+  const full = estimateGenerationMemory(SHAPE);
+  const last = estimateGenerationMemory({ ...SHAPE, lastLogitsOnly: true });
+  assert.equal(last.prefillLogits, 2 * 1 * 100 * 4);
+  assert.equal(last.kvCache, full.kvCache);
+  assert.ok(last.peak <= full.peak);
+});

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { initWeights, saveCheckpoint } from "../model/checkpoint.ts";
 import type { LlamaConfig } from "../model/config.ts";
+import type { LogitPositions } from "../model/llama/decoder.ts";
 import { buildInferenceModel } from "../model/llama/graphs.ts";
 import { createToyTokenizer } from "../model/toy_tokenizer.ts";
 
@@ -49,7 +50,7 @@ export interface RandomModel {
 export async function writeRandomModel(
   dir: string,
   config: LlamaConfig = tinyConfig(),
-  options: { seed?: number; corpus?: string } = {},
+  options: { seed?: number; corpus?: string; logits?: LogitPositions } = {},
 ): Promise<RandomModel> {
   const weights = initWeights(config, options.seed ?? 1);
   const { tokenizer, tokenizerConfig } = createToyTokenizer({
@@ -57,7 +58,10 @@ export async function writeRandomModel(
     vocabSize: config.vocab_size,
   });
   await saveCheckpoint(dir, { config, weights, tokenizer, tokenizerConfig });
-  const model = buildInferenceModel(config, weights, { externalThresholdBytes: Infinity });
+  const model = buildInferenceModel(config, weights, {
+    externalThresholdBytes: Infinity,
+    logits: options.logits,
+  });
   await Deno.mkdir(join(dir, "onnx"), { recursive: true });
   await Deno.writeFile(join(dir, "onnx", "model.onnx"), model.onnx);
   return { dir, config, weights };

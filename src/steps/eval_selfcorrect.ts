@@ -14,7 +14,7 @@ import { selfCorrectionMetrics } from "../training/metrics.ts";
 import { loadPolicy, openGenerationModel } from "../training/policy.ts";
 import { PromptEncoder, PromptSettings } from "../training/prompts.ts";
 import { JudgedRollout, verdictPairs } from "../training/rollout.ts";
-import { type SampledRollout, sampleRollouts } from "../training/two_attempts.ts";
+import { RolloutMemoryBudgetMb, type SampledRollout, sampleRollouts } from "../training/two_attempts.ts";
 import { ProblemFields, readProblems, TaskName, verifierFor } from "../training/verifiers.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
 import { ModelParam, modelPath, ProviderParam } from "./_model.ts";
@@ -35,6 +35,7 @@ export const evalSelfcorrect = defineStep({
     temperature: z.number().min(0).default(0),
     max_new_tokens: z.number().int().positive().default(256),
     batch_size: z.number().int().positive().default(32),
+    memory_budget_mb: RolloutMemoryBudgetMb,
     /** Problems per durable commit. */
     items_per_commit: z.number().int().positive().default(64),
     seed: z.number().int().default(0),
@@ -74,6 +75,7 @@ export const evalSelfcorrect = defineStep({
             seed: params.seed,
             batchSize: params.batch_size,
             round: "eval",
+            memoryBudgetBytes: params.memory_budget_mb * 1024 * 1024,
           }, { signal: ctx.signal });
           return rollouts.map(rolloutRecord);
         },

@@ -15,6 +15,7 @@
  */
 import { join } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
+import type { LogitPositions } from "../model/llama/decoder.ts";
 import { buildInferenceModel } from "../model/llama/graphs.ts";
 import { GenerationModel } from "../inference/model.ts";
 import type { Provider } from "../model/runtime.ts";
@@ -38,9 +39,16 @@ export function clonePolicy(policy: Checkpoint): Checkpoint {
   return { ...policy, weights };
 }
 
-/** Writes the inference graph of the current weights as `onnx/model.onnx` (plus external data) under `dir`. */
-export async function writeInferenceGraph(dir: string, policy: Checkpoint): Promise<void> {
-  const model = buildInferenceModel(policy.config, policy.weights);
+/**
+ * Writes the inference graph of the current weights as `onnx/model.onnx` (plus external data) under `dir`:
+ * with logits of every position (the optimum contract, default) or of the last position only (generation).
+ */
+export async function writeInferenceGraph(
+  dir: string,
+  policy: Checkpoint,
+  logits: LogitPositions = "all",
+): Promise<void> {
+  const model = buildInferenceModel(policy.config, policy.weights, { logits });
   const onnxDir = join(dir, "onnx");
   await Deno.mkdir(onnxDir, { recursive: true });
   await Deno.writeFile(join(onnxDir, "model.onnx"), model.onnx);
@@ -55,7 +63,10 @@ export async function saveModelDir(dir: string, policy: Checkpoint): Promise<voi
   await writeInferenceGraph(dir, policy);
 }
 
-/** Writes the files generation reads (config, tokenizer, generation config, graph) without the safetensors. */
+/**
+ * Writes the files generation reads (config, tokenizer, generation config, a graph with last-position logits)
+ * without the safetensors.
+ */
 async function writeGenerationFiles(dir: string, policy: Checkpoint): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const json = (name: string, value: unknown) =>
@@ -64,7 +75,7 @@ async function writeGenerationFiles(dir: string, policy: Checkpoint): Promise<vo
   if (policy.tokenizer) await json("tokenizer.json", policy.tokenizer);
   if (policy.tokenizerConfig) await json("tokenizer_config.json", policy.tokenizerConfig);
   if (policy.generationConfig) await json("generation_config.json", policy.generationConfig);
-  await writeInferenceGraph(dir, policy);
+  await writeInferenceGraph(dir, policy, "last");
 }
 
 /**

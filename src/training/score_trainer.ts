@@ -30,7 +30,12 @@ import {
 import { openGenerationModel } from "./policy.ts";
 import type { PromptEncoder, PromptSettings } from "./prompts.ts";
 import { LossNormalisation } from "./token_weights.ts";
-import { type SampledAttempt, type SampledRollout, sampleRollouts } from "./two_attempts.ts";
+import {
+  RolloutMemoryBudgetMb,
+  type SampledAttempt,
+  type SampledRollout,
+  sampleRollouts,
+} from "./two_attempts.ts";
 import type { Problem, Verifier } from "./verifiers.ts";
 
 /** Which objective an update optimises. */
@@ -54,6 +59,8 @@ export const ScoreSettings = z.object({
   max_new_tokens: z.number().int().positive().default(256),
   /** Sequences decoded together. */
   generation_batch_size: z.number().int().positive().default(32),
+  /** Memory budget of one generation batch, MiB (see {@link RolloutMemoryBudgetMb}). */
+  memory_budget_mb: RolloutMemoryBudgetMb,
   /** Rows per training-graph run. */
   microbatch_rows: z.number().int().positive().default(16),
   /** Share of attempt-1 samples drawn from the base model (paper, section 5.3; 0 = off). */
@@ -196,6 +203,7 @@ async function sampleUpdateRollouts(
       seed: settings.seed,
       batchSize: settings.generation_batch_size,
       round: `u${update}`,
+      memoryBudgetBytes: settings.memory_budget_mb * 1024 * 1024,
     }, {
       attempt1FromBase,
       secondAttempt: trainer.stage !== "single_turn",

@@ -5,11 +5,24 @@
  *
  * @module
  */
+import { z } from "zod";
 import type { Completion, GenerationSettings } from "../inference/generator.ts";
 import type { GenerationModel } from "../inference/model.ts";
 import { firstPrompt, type PromptEncoder, type PromptSettings, secondPrompt } from "./prompts.ts";
 import type { JudgedAttempt } from "./rollout.ts";
 import type { Judgement, Problem, Verifier } from "./verifiers.ts";
+
+/**
+ * The `memory_budget_mb` setting of the steps that sample rollouts: the memory (MiB) one generation batch may
+ * take (KV cache and logits, estimated before sampling); a batch over it is refused, naming what to lower.
+ *
+ * @example
+ * ```ts
+ * import { RolloutMemoryBudgetMb } from "./two_attempts.ts";
+ * RolloutMemoryBudgetMb.parse(undefined); // 8192
+ * ```
+ */
+export const RolloutMemoryBudgetMb = z.number().positive().default(8192);
 
 /** One judged attempt with the token ids it was generated from and as. */
 export interface SampledAttempt extends JudgedAttempt {
@@ -45,6 +58,8 @@ export interface RolloutSampling {
   stop?: readonly string[];
   /** Names the round in every seed key (for example the update index); sequences of distinct rounds differ. */
   round: string;
+  /** Refuse a generation batch whose estimated peak memory exceeds this many bytes. */
+  memoryBudgetBytes: number;
 }
 
 /** The models and helpers a round uses. */
@@ -178,7 +193,7 @@ async function generate(
     stop: sampling.stop ?? [],
     batchSize: sampling.batchSize,
     eosTokenIds: model.eosTokenIds,
-    memoryBudgetBytes: 8 * 1024 ** 3,
+    memoryBudgetBytes: sampling.memoryBudgetBytes,
   };
   const out = await model.generator.generate(
     requests.map((r) => ({ key: r.key, promptIds: r.ids })),

@@ -6,7 +6,7 @@ import { selfCorrectionMetrics } from "./metrics.ts";
 import { openGenerationModel } from "./policy.ts";
 import { PromptEncoder, secondPrompt } from "./prompts.ts";
 import { verdictPairs } from "./rollout.ts";
-import { sampleRollouts } from "./two_attempts.ts";
+import { RolloutMemoryBudgetMb, sampleRollouts } from "./two_attempts.ts";
 import { mathVerifier } from "./math_verifier.ts";
 import { readProblems } from "./verifiers.ts";
 
@@ -25,7 +25,14 @@ Deno.test("greedy two-attempt evaluation: contexts, verdicts and metrics on a fi
     const encoder = new PromptEncoder(policy);
     const fields = { id: "id", statement: "problem", answer: "answer" };
     const problems = readProblems(RECORDS, fields);
-    const sampling = { temperature: 0, maxNewTokens: 12, samples: 1, seed: 0, round: "eval" };
+    const sampling = {
+      temperature: 0,
+      maxNewTokens: 12,
+      samples: 1,
+      seed: 0,
+      round: "eval",
+      memoryBudgetBytes: 1 << 30,
+    };
     const models = { policy: model, encoder, verifier: mathVerifier(fields), prompts: PROMPTS };
     const rollouts = await sampleRollouts(problems, models, { ...sampling, batchSize: 3 });
     const oneByOne = await sampleRollouts(problems, models, { ...sampling, batchSize: 1 });
@@ -53,6 +60,31 @@ Deno.test("greedy two-attempt evaluation: contexts, verdicts and metrics on a fi
       incorrectToCorrect: 0,
       correctToIncorrect: 0,
     });
+  } finally {
+    await model.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the rollout memory budget is a setting: a batch over it is refused before sampling", async () => {
+  const dir = await Deno.makeTempDir();
+  const policy = initCheckpoint(tinyConfig(), { seed: 2 });
+  const model = await openGenerationModel(policy, dir);
+  try {
+    assert.equal(model.generator.session.lastLogitsOnly, true);
+    const fields = { id: "id", statement: "problem", answer: "answer" };
+    const models = {
+      policy: model,
+      encoder: new PromptEncoder(policy),
+      verifier: mathVerifier(fields),
+      prompts: PROMPTS,
+    };
+    const sampling = { temperature: 0, maxNewTokens: 12, samples: 1, seed: 0, round: "eval", batchSize: 3 };
+    await assert.rejects(
+      () => sampleRollouts(readProblems(RECORDS, fields), models, { ...sampling, memoryBudgetBytes: 1024 }),
+      /over the memory budget of 0\.0 MiB.*memory_budget_mb/,
+    );
+    assert.equal(RolloutMemoryBudgetMb.parse(undefined), 8192);
   } finally {
     await model.close();
     await Deno.remove(dir, { recursive: true });

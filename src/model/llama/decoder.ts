@@ -51,6 +51,12 @@ export interface DecoderInputs {
   past?: KeyValue[];
 }
 
+/**
+ * Which positions get logits: every position ([batch, seq, vocab], the optimum contract), or only the last one
+ * ([batch, 1, vocab]: all that sampling reads, without the [batch, seq, vocab] prefill tensor).
+ */
+export type LogitPositions = "all" | "last";
+
 /** What the decoder emits. */
 export interface DecoderOutputs {
   /** [batch, seq, vocab]. */
@@ -262,7 +268,7 @@ class DecoderEmitter {
     return this.linear(g.mul(g.mul(gate, g.sigmoid(gate)), up), `${p}.down_proj`, false);
   }
 
-  emit(inputs: DecoderInputs): DecoderOutputs {
+  emit(inputs: DecoderInputs, positions: LogitPositions): DecoderOutputs {
     const g = this.g;
     const { hidden, vocab } = this.d;
     const batchSeq = g.shape(inputs.inputIds);
@@ -285,21 +291,45 @@ class DecoderEmitter {
       x = g.add(x, this.mlp(this.rmsNorm(x, `model.layers.${i}.post_attention_layernorm`), i));
     }
     const head = this.config.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight";
+    if (positions === "last") {
+      // The last position of every row: [batch, seq, hidden] -> [batch, hidden] before the norm and the head.
+      const rows3d = g.reshape(x, g.concat([batchSeq, g.ints([hidden])], 0), ["batch", "seq", hidden]);
+      const last = g.reshape(g.gather(rows3d, g.ints([-1]), 1), [-1, hidden], ["batch", hidden]);
+      const logits2d = g.gemm(this.rmsNorm(last, "model.norm"), this.param(head), null, { transB: true });
+      return { logits: g.unsqueeze(logits2d, [1]), present };
+    }
     const logits2d = g.gemm(this.rmsNorm(x, "model.norm"), this.param(head), null, { transB: true });
     const logitsShape = g.concat([batchSeq, g.ints([vocab])], 0);
     return { logits: g.reshape(logits2d, logitsShape, ["batch", "seq", vocab]), present };
   }
 }
 
-/** Emits the decoder for `config` into `g` and returns its logits and present key/values. */
+/** Options of {@link emitDecoder}. */
+export interface EmitOptions {
+  /** Element type of parameters and activations (default float32). */
+  dtype?: DType;
+  lora?: LoraOptions;
+  /** Which positions get logits (default all). */
+  logits?: LogitPositions;
+}
+
+/**
+ * Emits the decoder for `config` into `g` and returns its logits and present key/values.
+ *
+ * @example
+ * ```ts ignore
+ * const { logits } = emitDecoder(g, config, (name) => params.get(name)!, inputs, { logits: "last" });
+ * ```
+ */
 export function emitDecoder(
   g: Graph,
   config: LlamaConfig,
   param: ParameterSource,
   inputs: DecoderInputs,
-  options: { dtype?: DType; lora?: LoraOptions } = {},
+  options: EmitOptions = {},
 ): DecoderOutputs {
-  return new DecoderEmitter(g, config, param, options.dtype ?? "float32", options.lora).emit(inputs);
+  return new DecoderEmitter(g, config, param, options.dtype ?? "float32", options.lora)
+    .emit(inputs, options.logits ?? "all");
 }
 
 /** Hugging Face position ids for a left- or right-padded batch: cumsum(mask) - 1, and 1 at padding. */

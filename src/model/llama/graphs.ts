@@ -9,7 +9,13 @@
 import { type LlamaConfig, modelDims, parameterShapes } from "../config.ts";
 import { gradients } from "../onnx/autodiff.ts";
 import { type DType, Graph, type SerializedModel, type Tensor } from "../onnx/graph.ts";
-import { emitDecoder, type LoraOptions, loraShapes, positionIdsFromMask } from "./decoder.ts";
+import {
+  emitDecoder,
+  type LogitPositions,
+  type LoraOptions,
+  loraShapes,
+  positionIdsFromMask,
+} from "./decoder.ts";
 
 /** Options of {@link buildInferenceModel}. */
 export interface InferenceModelOptions {
@@ -17,11 +23,16 @@ export interface InferenceModelOptions {
   externalThresholdBytes?: number;
   /** Name of the external data file next to the model (default `model.onnx_data`). */
   externalDataFile?: string;
+  /**
+   * Logits of every position (default; what transformers.js and `model score` read) or of the last one only,
+   * [B,1,V] (enough for generation, without the [B,S,V] prefill tensor).
+   */
+  logits?: LogitPositions;
 }
 
 /**
  * Inference graph with KV cache. Inputs: input_ids [B,S], attention_mask [B,P+S], position_ids [B,S] (int64),
- * past_key_values.N.key/.value [B,kvHeads,P,headDim] (float32). Outputs: logits [B,S,V] and
+ * past_key_values.N.key/.value [B,kvHeads,P,headDim] (float32). Outputs: logits [B,S,V] ([B,1,V] with `logits: "last"`) and
  * present.N.key/.value [B,kvHeads,P+S,headDim]. Weights (HF names) are initializers; all must be present.
  */
 export function buildInferenceModel(
@@ -49,7 +60,7 @@ export function buildInferenceModel(
     attentionMask,
     positionIds,
     past,
-  });
+  }, { logits: options.logits });
   g.output(out.logits, "logits");
   out.present.forEach((kv, i) => {
     g.output(kv.key, `present.${i}.key`);
