@@ -30,6 +30,16 @@ export interface LoraOptions {
   targets: LoraTarget[];
 }
 
+/**
+ * Dropout on the input of every LoRA path, as PEFT's `lora_dropout` (training graphs only): x A^T becomes
+ * (x * mask / (1 - rate)) A^T with a fresh Bernoulli mask per module and run, drawn by onnxruntime's
+ * RandomUniformLike seeded with `seed` plus the module's index.
+ */
+export interface LoraDropout {
+  rate: number;
+  seed: number;
+}
+
 /** Supplies the tensor for a parameter by its Hugging Face name. */
 export type ParameterSource = (name: string) => Tensor;
 
@@ -115,9 +125,13 @@ class DecoderEmitter {
     readonly param: ParameterSource,
     readonly dtype: DType,
     readonly lora?: LoraOptions,
+    readonly loraDropout?: LoraDropout,
   ) {
     this.d = modelDims(config);
   }
+
+  /** LoRA modules emitted so far (numbers the dropout seeds). */
+  private loraModules = 0;
 
   /** x [rows, in] times the [out, in] weight of `name` (plus bias and LoRA when present). */
   linear(x: Tensor, name: string, bias: boolean): Tensor {
@@ -148,9 +162,21 @@ class DecoderEmitter {
     if (!this.lora?.targets.includes(target)) return y;
     const g = this.g;
     const names = loraNames(name);
-    const down = g.gemm(x, this.param(names.a), null, { transB: true });
+    const down = g.gemm(this.dropout(x), this.param(names.a), null, { transB: true });
     const scale = (this.lora.alpha ?? this.lora.rank) / this.lora.rank;
     return g.add(y, g.gemm(down, this.param(names.b), null, { transB: true, alpha: scale }));
+  }
+
+  /** The LoRA path's input after dropout (see {@link LoraDropout}); x itself without dropout. */
+  private dropout(x: Tensor): Tensor {
+    const module = this.loraModules++;
+    const rate = this.loraDropout?.rate ?? 0;
+    if (rate === 0) return x;
+    const g = this.g;
+    const seed = { kind: "float" as const, value: this.loraDropout!.seed + module };
+    const [noise] = g.node("RandomUniformLike", [x], [{ dtype: x.dtype, shape: [...x.shape] }], { seed });
+    const keep = g.cast(g.less(g.scalar(rate, x.dtype), noise), x.dtype);
+    return g.mul(x, g.scale(keep, 1 / (1 - rate)));
   }
 
   /** x / sqrt(mean(x^2) + eps) * weight, with the mean of squares as one ReduceSumSquare. */
@@ -309,6 +335,8 @@ export interface EmitOptions {
   /** Element type of parameters and activations (default float32). */
   dtype?: DType;
   lora?: LoraOptions;
+  /** Dropout on the LoRA inputs (training graphs only). */
+  loraDropout?: LoraDropout;
   /** Which positions get logits (default all). */
   logits?: LogitPositions;
 }
@@ -328,7 +356,7 @@ export function emitDecoder(
   inputs: DecoderInputs,
   options: EmitOptions = {},
 ): DecoderOutputs {
-  return new DecoderEmitter(g, config, param, options.dtype ?? "float32", options.lora)
+  return new DecoderEmitter(g, config, param, options.dtype ?? "float32", options.lora, options.loraDropout)
     .emit(inputs, options.logits ?? "all");
 }
 

@@ -1,8 +1,12 @@
 /**
  * The three graphs built from the one decoder definition:
  * - inference with a KV cache (the Hugging Face optimum / transformers.js contract, weights as initializers);
- * - scoring (per-token log-probabilities of given targets and the entropy; parameters as inputs);
+ * - scoring (per-token log-probabilities of given targets and the entropy; parameters as inputs, or frozen
+ *   base weights baked in with LoRA adapters as inputs);
  * - training (loss, log-probabilities and gradients; parameters, or LoRA adapters, as inputs).
+ *
+ * With LoRA, the inference graph too takes the adapters as inputs over its baked-in base weights, so a step
+ * builds each graph once and feeds the current adapters on every run.
  *
  * @module
  */
@@ -12,6 +16,7 @@ import { type DType, Graph, type SerializedModel, type Tensor } from "../onnx/gr
 import {
   emitDecoder,
   type LogitPositions,
+  type LoraDropout,
   type LoraOptions,
   loraShapes,
   positionIdsFromMask,
@@ -23,6 +28,8 @@ export interface InferenceModelOptions {
   externalThresholdBytes?: number;
   /** Name of the external data file next to the model (default `model.onnx_data`). */
   externalDataFile?: string;
+  /** LoRA adapters as extra graph inputs (HF names `<module>.lora_A.weight`), over the baked-in weights. */
+  lora?: LoraOptions;
   /**
    * Logits of every position (default; what transformers.js and `model score` read) or of the last one only,
    * [B,1,V] (enough for generation, without the [B,S,V] prefill tensor).
@@ -55,12 +62,17 @@ export function buildInferenceModel(
     if (!data) throw new Error(`buildInferenceModel: weight "${name}" is missing`);
     params.set(name, g.initializer(name, "float32", shape, data));
   }
+  if (options.lora) {
+    for (const [name, shape] of loraShapes(config, options.lora)) {
+      params.set(name, g.input(name, "float32", shape));
+    }
+  }
   const out = emitDecoder(g, config, (name) => params.get(name)!, {
     inputIds,
     attentionMask,
     positionIds,
     past,
-  }, { logits: options.logits });
+  }, { logits: options.logits, lora: options.lora });
   g.output(out.logits, "logits");
   out.present.forEach((kv, i) => {
     g.output(kv.key, `present.${i}.key`);
@@ -88,8 +100,31 @@ function batchInputs(g: Graph): BatchInputs {
   };
 }
 
-function parameterInputs(g: Graph, shapes: Map<string, number[]>, dtype: DType): Map<string, Tensor> {
-  return new Map([...shapes].map(([name, shape]) => [name, g.input(name, dtype, shape)]));
+/**
+ * The parameter tensors of a graph: names found in `frozen` become initializers (baked in once, no gradient,
+ * nothing to feed per run), every other name a graph input.
+ */
+function parameterTensors(
+  g: Graph,
+  shapes: Map<string, number[]>,
+  dtype: DType,
+  frozen?: ReadonlyMap<string, Float32Array>,
+): Map<string, Tensor> {
+  return new Map([...shapes].map(([name, shape]) => {
+    const data = frozen?.get(name);
+    if (frozen && !data && !name.includes(".lora_")) {
+      throw new Error(`graph: frozen weight "${name}" is missing; pass every base weight of the config`);
+    }
+    if (!data) return [name, g.input(name, dtype, shape)];
+    return [name, g.initializer(name, dtype, shape, dtype === "float64" ? Float64Array.from(data) : data)];
+  }));
+}
+
+/** Frozen weights go to external data (a graph's protobuf is limited to 2 GiB). */
+const FROZEN_EXTERNAL_THRESHOLD_BYTES = 1024 * 1024;
+
+function serialize(g: Graph, frozen: boolean): SerializedModel {
+  return g.toModel({ externalThresholdBytes: frozen ? FROZEN_EXTERNAL_THRESHOLD_BYTES : Infinity });
 }
 
 /** log p(targets) per position [B,S] and the full log-softmax [B,S,V]. */
@@ -103,6 +138,13 @@ function targetLogprobs(g: Graph, logits: Tensor, targets: Tensor): { logprobs: 
 export interface ParameterGraphOptions {
   /** Element type of parameters and float inputs (default float32; float64 for gradient checks). */
   dtype?: DType;
+  /**
+   * Base weights to bake into the graph as initializers (in external data): built once per step, they are
+   * neither fed per run nor differentiated. Without it every base weight is a graph input.
+   */
+  frozen?: ReadonlyMap<string, Float32Array>;
+  /** LoRA adapters on the base weights; the adapters are always graph inputs. */
+  lora?: LoraOptions;
 }
 
 /**
@@ -110,31 +152,40 @@ export interface ParameterGraphOptions {
  * (targets[b,t] is the token whose probability is read from the logits at position t; the caller shifts).
  * Outputs: logprobs [B,S] and entropy [B,S] of the next-token distribution. Position ids come from the mask.
  */
-export function buildScoringModel(config: LlamaConfig, options: ParameterGraphOptions = {}): Uint8Array {
+export function buildScoringModel(config: LlamaConfig, options: ParameterGraphOptions = {}): SerializedModel {
   const dtype = options.dtype ?? "float32";
   const g = new Graph("llama_scoring");
-  const params = parameterInputs(g, parameterShapes(config), dtype);
+  const adapterShapes = options.lora ? loraShapes(config, options.lora) : new Map<string, number[]>();
+  const params = parameterTensors(
+    g,
+    new Map([...parameterShapes(config), ...adapterShapes]),
+    dtype,
+    options.frozen,
+  );
   const { inputIds, attentionMask, targets } = batchInputs(g);
   const positionIds = positionIdsFromMask(g, attentionMask);
   const { logits } = emitDecoder(g, config, (n) => params.get(n)!, { inputIds, attentionMask, positionIds }, {
     dtype,
+    lora: options.lora,
   });
   const { logprobs, logSoftmax } = targetLogprobs(g, logits, targets);
   g.output(logprobs, "logprobs");
   g.output(g.neg(g.reduceSum(g.mul(g.exp(logSoftmax), logSoftmax), [-1])), "entropy");
-  return g.toModel().onnx;
+  return serialize(g, options.frozen !== undefined);
 }
 
-/** Options of {@link buildTrainingModel}. */
+/**
+ * Options of {@link buildTrainingModel}. With `lora`, only the adapters are differentiated; base weights are
+ * inputs without gradients, or initializers with `frozen`.
+ */
 export interface TrainingModelOptions extends ParameterGraphOptions {
-  /** Differentiate with respect to LoRA adapters only; base weights are then inputs without gradients. */
-  lora?: LoraOptions;
+  /** Dropout on the LoRA inputs (PEFT's lora_dropout). */
+  loraDropout?: LoraDropout;
 }
 
 /** A training graph and the names of its parameter inputs. */
-export interface TrainingModel {
-  onnx: Uint8Array;
-  /** Base weights (HF names), inputs of the graph. */
+export interface TrainingModel extends SerializedModel {
+  /** Base weights (HF names) the graph reads: inputs, or initializers when frozen. */
   baseParameters: string[];
   /** Parameters that get a gradient output `grad.<name>`: all base weights, or the LoRA adapters. */
   trainableParameters: string[];
@@ -157,7 +208,7 @@ export function buildTrainingModel(config: LlamaConfig, options: TrainingModelOp
   const g = new Graph("llama_training");
   const baseShapes = parameterShapes(config);
   const adapterShapes = options.lora ? loraShapes(config, options.lora) : new Map<string, number[]>();
-  const params = parameterInputs(g, new Map([...baseShapes, ...adapterShapes]), dtype);
+  const params = parameterTensors(g, new Map([...baseShapes, ...adapterShapes]), dtype, options.frozen);
   const { inputIds, attentionMask, targets } = batchInputs(g);
   const tokenWeights = g.input("token_weights", dtype, ["batch", "seq"]);
   const refLogprobs = g.input("ref_logprobs", dtype, ["batch", "seq"]);
@@ -166,6 +217,7 @@ export function buildTrainingModel(config: LlamaConfig, options: TrainingModelOp
   const { logits } = emitDecoder(g, config, (n) => params.get(n)!, { inputIds, attentionMask, positionIds }, {
     dtype,
     lora: options.lora,
+    loraDropout: options.loraDropout,
   });
   const { logprobs } = targetLogprobs(g, logits, targets);
   const diff = g.sub(refLogprobs, logprobs);
@@ -178,7 +230,7 @@ export function buildTrainingModel(config: LlamaConfig, options: TrainingModelOp
     g.output(grad, `grad.${trainable[i]}`)
   );
   return {
-    onnx: g.toModel().onnx,
+    ...serialize(g, options.frozen !== undefined),
     baseParameters: [...baseShapes.keys()],
     trainableParameters: trainable,
     shapes: new Map([...baseShapes, ...adapterShapes]),

@@ -131,7 +131,7 @@ Deno.test("scoring log-probs and entropy match the log-softmax of the inference 
     const d = modelDims(config);
     const weights = toFloat32(randomWeights(parameterShapes(config), 7));
     const inference = await createSession(buildInferenceModel(config, weights).onnx, { threads: 1 });
-    const scoring = await createSession(buildScoringModel(config), { threads: 1 });
+    const scoring = await createSession(buildScoringModel(config).onnx, { threads: 1 });
     const feeds = prefillFeeds(d);
     const logits = (await inference.run(feeds)).logits.data as Float32Array;
     const targets = batch.ids.map((_, i) => batch.ids[(i + 1) % batch.ids.length]);
@@ -162,11 +162,17 @@ Deno.test("scoring log-probs and entropy match the log-softmax of the inference 
 async function checkTrainingGradients(
   config: LlamaConfig,
   lora?: { rank: number; alpha: number; targets: ("q_proj" | "v_proj" | "down_proj")[] },
+  options: { frozen?: boolean } = {},
 ) {
-  const model = buildTrainingModel(config, { dtype: "float64", lora });
+  const allShapes = new Map([...parameterShapes(config), ...(lora ? loraShapes(config, lora) : [])]);
+  const params = randomWeights(allShapes, 3);
+  // frozen base weights are float32 initializers, widened to float64 in the graph: feed nothing but adapters
+  const frozen = options.frozen
+    ? new Map([...parameterShapes(config).keys()].map((name) => [name, Float32Array.from(params.get(name)!)]))
+    : undefined;
+  const model = buildTrainingModel(config, { dtype: "float64", lora, frozen });
   const session = await createSession(model.onnx, { threads: 1 });
-  const shapes = new Map([...parameterShapes(config), ...(lora ? loraShapes(config, lora) : [])]);
-  const params = randomWeights(shapes, 3);
+  const shapes = new Map([...allShapes].filter(([name]) => !frozen?.has(name)));
   const dims = [batch.rows, batch.seq];
   // Padding positions get zero weight: their fully masked attention rows add -1e9 to the scores, which
   // quantizes finite differences (not the analytic gradient) at that magnitude.
@@ -218,6 +224,10 @@ Deno.test("whole-model gradients match finite differences (llama, tied embedding
   checkTrainingGradients(tinyLlamaTied));
 Deno.test("LoRA adapter gradients match finite differences", () =>
   checkTrainingGradients(tinyQwen, { rank: 2, alpha: 4, targets: ["q_proj", "v_proj", "down_proj"] }));
+Deno.test("LoRA adapter gradients over frozen (baked-in) base weights match finite differences", () =>
+  checkTrainingGradients(tinyLlamaTied, { rank: 2, alpha: 4, targets: ["q_proj", "v_proj", "down_proj"] }, {
+    frozen: true,
+  }));
 
 Deno.test("TrainingSession loss equals the documented formula on its own log-probs", async () => {
   const trainer = await TrainingSession.create(tinyQwen, { threads: 1 });

@@ -5,9 +5,11 @@
  * @module
  */
 import * as ort from "onnxruntime-node";
+import { join } from "node:path";
 import { type LlamaConfig, parameterShapes } from "../config.ts";
+import type { SerializedModel } from "../onnx/graph.ts";
 import { createSession, type Session, type SessionOptions } from "../runtime.ts";
-import type { LoraOptions } from "./decoder.ts";
+import { type LoraDropout, type LoraOptions, loraShapes } from "./decoder.ts";
 import { buildScoringModel, buildTrainingModel } from "./graphs.ts";
 
 /** A padded batch of token sequences, row-major [batch, seq]. */
@@ -30,6 +32,56 @@ export interface TrainingBatch extends TokenBatch {
 
 /** Options shared by the sessions: provider, intra-op threads and spinning (see {@link SessionOptions}). */
 export type ModelSessionOptions = Pick<SessionOptions, "provider" | "threads" | "spinning">;
+
+/** What a scoring or training graph is built from besides the config. */
+export interface GraphChoice {
+  /** LoRA adapters (graph inputs, and with training the only trainable parameters). */
+  lora?: LoraOptions;
+  /**
+   * Base weights baked into the graph once (initializers in external data) instead of fed on every run; the
+   * parameters passed per run are then only the adapters.
+   */
+  frozen?: ReadonlyMap<string, Float32Array>;
+  /** Where a graph with external data is written (default: a temporary directory removed on release). */
+  graphDir?: string;
+}
+
+/** Options of {@link TrainingSession.create}. */
+export interface TrainingGraphChoice extends GraphChoice {
+  /** Dropout on the LoRA inputs (training only). */
+  loraDropout?: LoraDropout;
+}
+
+/** A loaded graph and the directory to remove when it is released. */
+interface LoadedGraph {
+  session: Session;
+  temporaryDir?: string;
+}
+
+/** Loads a serialized graph: from memory, or through files when its weights are in external data. */
+async function loadGraph(
+  model: SerializedModel,
+  options: ModelSessionOptions,
+  graphDir: string | undefined,
+): Promise<LoadedGraph> {
+  if (!model.externalData) return { session: await createSession(model.onnx, options) };
+  const dir = graphDir ?? await Deno.makeTempDir({ prefix: "score_graph_" });
+  await Deno.mkdir(dir, { recursive: true });
+  const path = join(dir, "model.onnx");
+  await Deno.writeFile(path, model.onnx);
+  await Deno.writeFile(join(dir, model.externalData.file), model.externalData.bytes);
+  return { session: await createSession(path, options), temporaryDir: graphDir ? undefined : dir };
+}
+
+async function releaseGraph(graph: LoadedGraph): Promise<void> {
+  await graph.session.release();
+  if (graph.temporaryDir) await Deno.remove(graph.temporaryDir, { recursive: true });
+}
+
+/** The parameter names a session takes as inputs (base weights unless frozen, and adapters). */
+function parameterInputNames(session: Session, shapes: Map<string, number[]>): string[] {
+  return session.inputNames.filter((name) => shapes.has(name));
+}
 
 function int64(values: ArrayLike<number>, dims: number[]): ort.Tensor {
   const data = new BigInt64Array(values.length);
@@ -57,9 +109,9 @@ function tokenFeeds(batch: TokenBatch): Record<string, ort.Tensor> {
 }
 
 function parameterFeeds(
-  names: string[],
+  names: readonly string[],
   shapes: Map<string, number[]>,
-  params: Map<string, Float32Array>,
+  params: ReadonlyMap<string, Float32Array>,
 ): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const name of names) {
@@ -75,34 +127,45 @@ function parameterFeeds(
   return feeds;
 }
 
-/** Scores target tokens under a model whose parameters are passed on every call. */
+/**
+ * Scores target tokens under a model whose parameters are passed on every call (or, with `frozen`, baked in:
+ * then only LoRA adapters, if any, are passed).
+ */
 export class ScoringSession {
   private constructor(
-    private readonly session: Session,
+    private readonly graph: LoadedGraph,
     private readonly shapes: Map<string, number[]>,
+    /** Parameters fed on every call. */
+    readonly inputParameters: string[],
   ) {}
 
   /** Builds the scoring graph for `config` and loads it. */
-  static async create(config: LlamaConfig, options: ModelSessionOptions = {}): Promise<ScoringSession> {
-    return new ScoringSession(
-      await createSession(buildScoringModel(config), options),
-      parameterShapes(config),
-    );
+  static async create(
+    config: LlamaConfig,
+    options: ModelSessionOptions & GraphChoice = {},
+  ): Promise<ScoringSession> {
+    const model = buildScoringModel(config, { lora: options.lora, frozen: options.frozen });
+    const graph = await loadGraph(model, options, options.graphDir);
+    const shapes = new Map([
+      ...parameterShapes(config),
+      ...(options.lora ? loraShapes(config, options.lora) : []),
+    ]);
+    return new ScoringSession(graph, shapes, parameterInputNames(graph.session, shapes));
   }
 
   /** Per-token log-probabilities of the targets and entropies of the predicted distributions, [batch*seq]. */
   async score(
-    params: Map<string, Float32Array>,
+    params: ReadonlyMap<string, Float32Array>,
     batch: TokenBatch,
   ): Promise<{ logprobs: Float32Array; entropy: Float32Array }> {
-    const feeds = { ...parameterFeeds([...this.shapes.keys()], this.shapes, params), ...tokenFeeds(batch) };
-    const out = await this.session.run(feeds);
+    const feeds = { ...parameterFeeds(this.inputParameters, this.shapes, params), ...tokenFeeds(batch) };
+    const out = await this.graph.session.run(feeds);
     return { logprobs: out.logprobs.data as Float32Array, entropy: out.entropy.data as Float32Array };
   }
 
-  /** Frees the native session. */
+  /** Frees the native session (and its temporary graph files). */
   release(): Promise<void> {
-    return this.session.release();
+    return releaseGraph(this.graph);
   }
 }
 
@@ -115,46 +178,63 @@ export interface LossAndGrads {
   grads: Map<string, Float32Array>;
 }
 
-/** Computes the training loss and its gradients; parameters are inputs, so updates never rebuild the graph. */
+/**
+ * Computes the training loss and its gradients; parameters are inputs (or frozen initializers with LoRA
+ * adapters as inputs), so updates never rebuild the graph.
+ */
 export class TrainingSession {
   private constructor(
-    private readonly session: Session,
+    private readonly graph: LoadedGraph,
     /** Base weights the graph reads (HF names). */
     readonly baseParameters: string[],
     /** Parameters that get gradients: all base weights, or the LoRA adapters. */
     readonly trainableParameters: string[],
     /** Shape of every parameter input. */
     readonly shapes: Map<string, number[]>,
+    /** Parameters fed on every run: base weights unless frozen, and the adapters. */
+    readonly inputParameters: string[],
   ) {}
 
-  /** Builds the training graph (full or LoRA) for `config` and loads it. */
+  /** Builds the training graph (full or LoRA, base weights fed or frozen) for `config` and loads it. */
   static async create(
     config: LlamaConfig,
-    options: ModelSessionOptions & { lora?: LoraOptions } = {},
+    options: ModelSessionOptions & TrainingGraphChoice = {},
   ): Promise<TrainingSession> {
-    const model = buildTrainingModel(config, { lora: options.lora });
-    const session = await createSession(model.onnx, options);
-    return new TrainingSession(session, model.baseParameters, model.trainableParameters, model.shapes);
+    const model = buildTrainingModel(config, {
+      lora: options.lora,
+      frozen: options.frozen,
+      loraDropout: options.loraDropout,
+    });
+    const graph = await loadGraph(model, options, options.graphDir);
+    return new TrainingSession(
+      graph,
+      model.baseParameters,
+      model.trainableParameters,
+      model.shapes,
+      parameterInputNames(graph.session, model.shapes),
+    );
   }
 
-  /** One forward and backward pass. `params` holds base weights and, with LoRA, the adapters. */
-  async lossAndGrads(params: Map<string, Float32Array>, batch: TrainingBatch): Promise<LossAndGrads> {
+  /**
+   * One forward and backward pass. `params` holds the graph's parameter inputs: base weights (unless frozen)
+   * and, with LoRA, the adapters.
+   */
+  async lossAndGrads(params: ReadonlyMap<string, Float32Array>, batch: TrainingBatch): Promise<LossAndGrads> {
     const dims = [batch.batch, batch.seq];
-    const names = [...new Set([...this.baseParameters, ...this.trainableParameters])];
     const feeds: Record<string, ort.Tensor> = {
-      ...parameterFeeds(names, this.shapes, params),
+      ...parameterFeeds(this.inputParameters, this.shapes, params),
       ...tokenFeeds(batch),
       token_weights: new ort.Tensor("float32", batch.tokenWeights, dims),
       ref_logprobs: new ort.Tensor("float32", batch.refLogprobs, dims),
       kl_weights: new ort.Tensor("float32", batch.klWeights, dims),
     };
-    const out = await this.session.run(feeds);
+    const out = await this.graph.session.run(feeds);
     const grads = new Map(this.trainableParameters.map((n) => [n, out[`grad.${n}`].data as Float32Array]));
     return { loss: Number(out.loss.data[0]), logprobs: out.logprobs.data as Float32Array, grads };
   }
 
-  /** Frees the native session. */
+  /** Frees the native session (and its temporary graph files). */
   release(): Promise<void> {
-    return this.session.release();
+    return releaseGraph(this.graph);
   }
 }

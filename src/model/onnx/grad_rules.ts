@@ -273,6 +273,8 @@ export const GRAD_RULES: Record<string, GradRule> = {
     ];
   },
   Cast: (g, { inputs: [x] }, [dy]) => [g.cast(dy!, x!.dtype)],
+  // random noise (dropout masks) carries no gradient to the tensor whose shape it copies
+  RandomUniformLike: () => [null],
   Expand: (g, { inputs: [x] }, [dy]) => [sumToShape(g, dy!, x!), null],
 };
 
