@@ -146,6 +146,8 @@ export class DecoderSession {
   readonly #onDevice: boolean;
   /** True when the graph emits logits of the last position only ([B,1,V]). */
   readonly lastLogitsOnly: boolean;
+  /** Inputs beyond the KV-cache contract fed on every run (LoRA adapters). */
+  #constantFeeds: Record<string, ort.Tensor> = {};
 
   private constructor(
     opened: { session: ort.InferenceSession; provider: Provider },
@@ -201,6 +203,25 @@ export class DecoderSession {
     }
   }
 
+  /**
+   * Inputs beyond the KV-cache contract to feed on every run, such as LoRA adapters over baked-in weights.
+   * On the CPU a tensor wraps its array, so values changed in place are seen by the next run.
+   *
+   * @example
+   * ```ts ignore
+   * session.setConstantFeeds({ "model.layers.0.self_attn.q_proj.lora_A.weight": tensor });
+   * ```
+   */
+  setConstantFeeds(feeds: Record<string, ort.Tensor>): void {
+    const unknown = Object.keys(feeds).filter((name) => !this.session.inputNames.includes(name));
+    if (unknown.length > 0) {
+      throw new Error(
+        `${this.graphPath}: the graph has no input ${unknown.join(", ")}; rebuild it with them`,
+      );
+    }
+    this.#constantFeeds = { ...feeds };
+  }
+
   /** A cache of length 0 for `rows` sequences (the prefill's past). */
   emptyCache(rows: number): KvCache {
     const { layers, kvHeads, headDim } = this.shape;
@@ -222,6 +243,7 @@ export class DecoderSession {
     if (this.#hasCacheBranch) feeds.use_cache_branch = new ort.Tensor("bool", [past.length > 0], [1]);
     const names = pastNames(this.shape.layers);
     names.forEach((name, i) => (feeds[name] = past.tensors[i]));
+    Object.assign(feeds, this.#constantFeeds);
     const outputs = await this.session.run(feeds);
     releaseDeviceTensors(past.tensors);
     const present = presentNames(this.shape.layers).map((name) => outputs[name]);

@@ -7,11 +7,10 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import type { GenerationModel } from "../inference/model.ts";
 import { ScoringSession, TrainingSession } from "../model/llama/sessions.ts";
-import type { Checkpoint } from "../model/checkpoint.ts";
 import { Adam } from "../training/adam.ts";
 import {
   type BestUpdate,
@@ -20,7 +19,8 @@ import {
   copyWeights,
   selectionReward,
 } from "../training/checkpoint_selection.ts";
-import { loadPolicy, openGenerationModel, saveModelDir } from "../training/policy.ts";
+import { loadPolicy, openGenerationModel, openLoraGenerationModel } from "../training/policy.ts";
+import { resolveLora } from "../training/lora_settings.ts";
 import { PromptEncoder, PromptSettings } from "../training/prompts.ts";
 import { type MetricPoint, TRAINING_METRICS } from "../training/report.ts";
 import {
@@ -31,10 +31,11 @@ import {
   scoreUpdate,
   type UpdateReport,
 } from "../training/score_trainer.ts";
-import { readTrainingState, writeTrainingState } from "../training/training_state.ts";
+import { writeTrainingState } from "../training/training_state.ts";
 import { ProblemFields, readProblems, TaskName, verifierFor } from "../training/verifiers.ts";
 import { ArtifactRef, readRecords, type StepContext } from "../workflow/step.ts";
 import { ModelParam, modelPath, ProviderParam } from "./_model.ts";
+import { LoraParam, saveTrainedModel, trainedParameters } from "./_lora.ts";
 
 /** Parameters of the SCoRe training steps. */
 export const ScoreStepParams = z.strictObject({
@@ -49,6 +50,8 @@ export const ScoreStepParams = z.strictObject({
   fields: ProblemFields.default(ProblemFields.parse({})),
   prompts: PromptSettings,
   provider: ProviderParam,
+  /** LoRA adapters over frozen base weights (on by default from 100M parameters). */
+  lora: LoraParam,
   /** The weights to output: the last ones, or those with the highest training reward (the paper's choice). */
   select: CheckpointSelection.default("last"),
 });
@@ -74,31 +77,65 @@ interface ScoreCheckpointMeta {
  */
 export async function runScoreStep(ctx: StepContext<ScoreStepParams>, stage: ScoreStage): Promise<void> {
   const params = ctx.params;
-  const policy = await loadPolicy(modelPath(params.model));
-  const reference = await loadPolicy(modelPath(params.reference));
+  const policyPath = modelPath(params.model);
+  const policy = await loadPolicy(policyPath);
+  const lora = resolveLora(params.lora, policy.config);
+  // With LoRA the policy's base weights stay frozen, so a reference at the same path can share them; full
+  // training changes the policy's weights in place and needs its own copy of the reference.
+  const sameReference = lora !== undefined && resolve(modelPath(params.reference)) === resolve(policyPath);
+  const reference = sameReference ? policy : await loadPolicy(modelPath(params.reference));
   const resume = await ctx.latestCheckpoint<ScoreCheckpointMeta>();
-  const adamState = resume ? await readTrainingState(resume.dir, policy) : undefined;
+  const { params: trained, adamState } = await trainedParameters(policy, lora, params.seed, resume?.dir);
   const history = resume?.meta.history ?? [];
+  const provider = params.provider;
+  // With LoRA the base weights are baked into every graph once; the policy's copy is kept only when the
+  // reference (its own graph) reads the same arrays, or a base-model generation needs them.
+  const frozen = lora ? policy.weights : undefined;
   const trainer: ScoreTrainer = {
     stage,
     settings: params,
     policy,
     reference,
-    training: await TrainingSession.create(policy.config, { provider: params.provider }),
-    scoring: await ScoringSession.create(reference.config, { provider: params.provider }),
+    training: await TrainingSession.create(policy.config, {
+      provider,
+      lora: lora?.options,
+      frozen,
+      loraDropout: lora && lora.dropout > 0 ? { rate: lora.dropout, seed: params.seed } : undefined,
+      graphDir: lora ? join(ctx.workDir, "training-graph") : undefined,
+    }),
+    scoring: await ScoringSession.create(reference.config, {
+      provider,
+      frozen: lora ? reference.weights : undefined,
+      graphDir: lora ? join(ctx.workDir, "reference-graph") : undefined,
+    }),
     adam: new Adam(scoreAdamSettings(params), adamState),
     problems: readProblems(await readRecords<Record<string, unknown>>(params.problems), params.fields),
     prompts: params.prompts,
     encoder: new PromptEncoder(policy),
     verifier: await verifierFor(params.task, params.fields),
     scratchDir: join(ctx.workDir, "policy-graph"),
-    provider: params.provider,
+    provider,
     signal: ctx.signal,
   };
+  if (lora) {
+    const generation = await openLoraGenerationModel(policy, lora.options, trained, trainer.scratchDir, {
+      provider,
+    });
+    trainer.lora = { adapters: trained, generation };
+    ctx.log(
+      `${stage}: LoRA rank ${lora.options.rank} on ${lora.options.targets.join(", ")} over frozen base ` +
+        `weights (${[...trained.values()].reduce((n, a) => n + a.length, 0)} trained parameters)`,
+    );
+  }
   const base = params.base_attempt_share > 0
     ? await openGenerationModel(reference, join(ctx.workDir, "base-graph"), { provider: params.provider })
     : undefined;
   trainer.base = base;
+  if (lora) {
+    // every graph holds its own copy of the frozen weights now; the step reloads them to merge at the end
+    policy.weights = new Map();
+    reference.weights = new Map();
+  }
   const selection = params.select === "best_reward" ? new BestWeights() : undefined;
   if (selection && resume?.meta.best) await selection.read(resume.dir, resume.meta.best);
   const start = resume?.meta.nextUpdate ?? 0;
@@ -109,7 +146,7 @@ export async function runScoreStep(ctx: StepContext<ScoreStepParams>, stage: Sco
   );
   try {
     for (let update = start; update < params.updates; update++) {
-      const sampled = selection ? copyWeights(policy.weights) : undefined;
+      const sampled = selection ? copyWeights(trained) : undefined;
       const report = await scoreUpdate(trainer, update);
       recordUpdate(ctx, stage, report, history);
       if (selection && sampled) selection.offer(update, selectionReward(stage, report), sampled);
@@ -122,7 +159,11 @@ export async function runScoreStep(ctx: StepContext<ScoreStepParams>, stage: Sco
           best: selection?.best,
         };
         await ctx.saveCheckpoint(next, meta, async (dir) => {
-          await writeTrainingState(dir, policy, trainer.adam.exportState());
+          await writeTrainingState(
+            dir,
+            { config: policy.config, weights: trained },
+            trainer.adam.exportState(),
+          );
           await selection?.write(dir);
         });
       }
@@ -130,8 +171,8 @@ export async function runScoreStep(ctx: StepContext<ScoreStepParams>, stage: Sco
   } finally {
     await closeAll(trainer, base);
   }
-  if (selection) useSelectedWeights(ctx, stage, selection, policy);
-  await saveModelDir(await ctx.dir("model"), policy);
+  if (selection) useSelectedWeights(ctx, stage, selection, trained);
+  await saveTrainedModel(await ctx.dir("model"), policy, lora, trained, policyPath);
   await (await ctx.records("metrics")).writeAll(history);
 }
 
@@ -166,19 +207,19 @@ function recordUpdate(
   );
 }
 
-/** Puts the selected update's weights into `policy` and records which update that was. */
+/** Puts the selected update's weights (or adapters) into `trained` and records which update that was. */
 function useSelectedWeights(
   ctx: StepContext<ScoreStepParams>,
   stage: ScoreStage,
   selection: BestWeights,
-  policy: Checkpoint,
+  trained: Map<string, Float32Array>,
 ): void {
   const { best, weights } = selection;
   if (!best || !weights) {
     ctx.log(`${stage}: no update to select from; writing the last weights`);
     return;
   }
-  for (const [name, data] of weights) policy.weights.set(name, data);
+  for (const [name, data] of weights) trained.set(name, data);
   ctx.metric(`${stage}/selected_update`, best.update, best.update);
   ctx.log(
     `${stage}: selected the weights of update ${best.update} (training reward ${best.reward.toFixed(3)})`,
@@ -186,6 +227,7 @@ function useSelectedWeights(
 }
 
 async function closeAll(trainer: ScoreTrainer, base: GenerationModel | undefined): Promise<void> {
+  await trainer.lora?.generation.close();
   await trainer.training.release();
   await trainer.scoring.release();
   await trainer.verifier.close?.();

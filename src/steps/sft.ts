@@ -8,13 +8,16 @@
  */
 import { z } from "zod";
 import { TrainingSession } from "../model/llama/sessions.ts";
-import { loadPolicy, saveModelDir } from "../training/policy.ts";
+import { join } from "node:path";
+import { resolveLora } from "../training/lora_settings.ts";
+import { loadPolicy } from "../training/policy.ts";
 import { PromptEncoder, PromptSettings } from "../training/prompts.ts";
 import { sftRows, SftSettings, trainSft } from "../training/sft.ts";
 import { SftExample } from "../training/sft_example.ts";
-import { readTrainingState, writeTrainingState } from "../training/training_state.ts";
+import { writeTrainingState } from "../training/training_state.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
 import { ModelParam, modelPath, ProviderParam, TRAINED_MODEL_OUTPUTS } from "./_model.ts";
+import { LoraParam, saveTrainedModel, trainedParameters } from "./_lora.ts";
 
 /** What an SFT checkpoint's metadata holds. */
 interface SftCheckpointMeta {
@@ -35,6 +38,8 @@ export const sft = defineStep({
     data: z.array(ArtifactRef).min(1),
     prompts: PromptSettings,
     provider: ProviderParam,
+    /** LoRA adapters over frozen base weights (on by default from 100M parameters). */
+    lora: LoraParam,
     checkpoint_every: z.number().int().positive().default(100),
     /** Stage name of the `metrics` records (the report's curve label). */
     stage: z.string().default("sft"),
@@ -50,16 +55,25 @@ export const sft = defineStep({
     }
     const rows = sftRows(examples, new PromptEncoder(policy), params.prompts);
     const resume = await ctx.latestCheckpoint<SftCheckpointMeta>();
-    const adamState = resume ? await readTrainingState(resume.dir, policy) : undefined;
+    const lora = resolveLora(params.lora, policy.config);
+    const { params: trained, adamState } = await trainedParameters(policy, lora, params.seed, resume?.dir);
     const history = resume?.meta.history ?? [];
-    const session = await TrainingSession.create(policy.config, { provider: params.provider });
+    const session = await TrainingSession.create(policy.config, {
+      provider: params.provider,
+      lora: lora?.options,
+      frozen: lora ? policy.weights : undefined,
+      loraDropout: lora && lora.dropout > 0 ? { rate: lora.dropout, seed: params.seed } : undefined,
+      graphDir: lora ? join(ctx.workDir, "training-graph") : undefined,
+    });
+    // with LoRA the graph holds the frozen weights; they are reloaded for the merge at the end
+    if (lora) policy.weights = new Map();
     ctx.log(
       `sft: ${rows.length} examples, ${params.steps} updates${
         resume ? `, resuming at ${resume.meta.nextStep}` : ""
       }`,
     );
     try {
-      await trainSft(session, policy, rows, params, {
+      await trainSft(session, trained, rows, params, {
         startStep: resume?.meta.nextStep ?? 0,
         adamState,
         signal: ctx.signal,
@@ -73,7 +87,8 @@ export const sft = defineStep({
             await ctx.saveCheckpoint(
               next,
               meta,
-              (dir) => writeTrainingState(dir, policy, adam.exportState()),
+              (dir) =>
+                writeTrainingState(dir, { config: policy.config, weights: trained }, adam.exportState()),
             );
           }
         },
@@ -81,7 +96,7 @@ export const sft = defineStep({
     } finally {
       await session.release();
     }
-    await saveModelDir(await ctx.dir("model"), policy);
+    await saveTrainedModel(await ctx.dir("model"), policy, lora, trained, modelPath(params.model));
     const metrics = await ctx.records("metrics");
     await metrics.writeAll(
       history.map((h) => ({ stage: params.stage, name: "loss", step: h.step, value: h.loss })),

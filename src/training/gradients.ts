@@ -48,7 +48,7 @@ export interface BatchGradient {
 /** Computes the gradient of the weighted loss over `rows`. */
 export async function batchGradient(
   session: TrainingSession,
-  params: Map<string, Float32Array>,
+  params: ReadonlyMap<string, Float32Array>,
   rows: readonly WeightedRow[],
   options: GradientOptions,
 ): Promise<BatchGradient> {

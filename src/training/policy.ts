@@ -15,7 +15,8 @@
  */
 import { join } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
-import type { LogitPositions } from "../model/llama/decoder.ts";
+import { OrtTensor } from "../model/runtime.ts";
+import { type LogitPositions, type LoraOptions, loraShapes } from "../model/llama/decoder.ts";
 import { buildInferenceModel } from "../model/llama/graphs.ts";
 import { GenerationModel } from "../inference/model.ts";
 import type { Provider } from "../model/runtime.ts";
@@ -47,8 +48,9 @@ export async function writeInferenceGraph(
   dir: string,
   policy: Checkpoint,
   logits: LogitPositions = "all",
+  lora?: LoraOptions,
 ): Promise<void> {
-  const model = buildInferenceModel(policy.config, policy.weights, { logits });
+  const model = buildInferenceModel(policy.config, policy.weights, { logits, lora });
   const onnxDir = join(dir, "onnx");
   await Deno.mkdir(onnxDir, { recursive: true });
   await Deno.writeFile(join(onnxDir, "model.onnx"), model.onnx);
@@ -67,7 +69,7 @@ export async function saveModelDir(dir: string, policy: Checkpoint): Promise<voi
  * Writes the files generation reads (config, tokenizer, generation config, a graph with last-position logits)
  * without the safetensors.
  */
-async function writeGenerationFiles(dir: string, policy: Checkpoint): Promise<void> {
+async function writeGenerationFiles(dir: string, policy: Checkpoint, lora?: LoraOptions): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const json = (name: string, value: unknown) =>
     Deno.writeTextFile(join(dir, name), JSON.stringify(value, null, 2) + "\n");
@@ -75,7 +77,7 @@ async function writeGenerationFiles(dir: string, policy: Checkpoint): Promise<vo
   if (policy.tokenizer) await json("tokenizer.json", policy.tokenizer);
   if (policy.tokenizerConfig) await json("tokenizer_config.json", policy.tokenizerConfig);
   if (policy.generationConfig) await json("generation_config.json", policy.generationConfig);
-  await writeInferenceGraph(dir, policy, "last");
+  await writeInferenceGraph(dir, policy, "last", lora);
 }
 
 /**
@@ -94,4 +96,42 @@ export async function openGenerationModel(
   }
   await writeGenerationFiles(scratchDir, policy);
   return await GenerationModel.load(scratchDir, { provider: target.provider ?? "cpu", log: target.log });
+}
+
+/**
+ * A generation model over frozen base weights with LoRA adapters as graph inputs, built once: the adapters'
+ * arrays are fed on every run, so updating them in place (Adam) changes what it generates without a rebuild.
+ *
+ * @example
+ * ```ts ignore
+ * const model = await openLoraGenerationModel(base, lora, adapters, "work/policy-graph");
+ * adam.update(adapters, grads); // the next generation uses the new adapters
+ * ```
+ */
+export async function openLoraGenerationModel(
+  base: Checkpoint,
+  lora: LoraOptions,
+  adapters: ReadonlyMap<string, Float32Array>,
+  scratchDir: string,
+  target: GenerationTarget = {},
+): Promise<GenerationModel> {
+  if (!base.tokenizer) {
+    throw new Error(
+      `openLoraGenerationModel: the checkpoint has no tokenizer.json; give the model directory its tokenizer`,
+    );
+  }
+  await writeGenerationFiles(scratchDir, base, lora);
+  const model = await GenerationModel.load(scratchDir, {
+    provider: target.provider ?? "cpu",
+    log: target.log,
+  });
+  const shapes = loraShapes(base.config, lora);
+  const feeds: Record<string, OrtTensor> = {};
+  for (const [name, shape] of shapes) {
+    const data = adapters.get(name);
+    if (!data) throw new Error(`openLoraGenerationModel: adapter "${name}" is missing`);
+    feeds[name] = new OrtTensor("float32", data, shape);
+  }
+  model.generator.session.setConstantFeeds(feeds);
+  return model;
 }

@@ -80,7 +80,7 @@ export function scoreAdamSettings(settings: ScoreSettings): AdamSettings {
 
 /** Seconds an update spent in each phase. */
 export interface UpdateTimes {
-  /** Rebuilding the inference graph from the new weights and opening it. */
+  /** Rebuilding the inference graph from the new weights and opening it (0 with LoRA). */
   rebuild: number;
   generation: number;
   verification: number;
@@ -121,8 +121,17 @@ export interface ScoreTrainer {
   prompts: PromptSettings;
   encoder: PromptEncoder;
   verifier: Verifier;
-  /** Where the per-update inference graph is written. */
+  /** Where the per-update inference graph is written (full-parameter training). */
   scratchDir: string;
+  /**
+   * LoRA adapters trained over frozen base weights (`training` and `scoring` then have those weights baked
+   * in, and `policy.weights` may be empty). Absent: every weight of `policy` trains.
+   */
+  lora?: {
+    adapters: Map<string, Float32Array>;
+    /** Generation over the frozen base with the adapters as inputs, opened once: no per-update rebuild. */
+    generation: GenerationModel;
+  };
   /** The base model for base-model attempts (required when base_attempt_share > 0). */
   base?: GenerationModel;
   provider?: Provider;
@@ -146,7 +155,8 @@ export async function scoreUpdate(trainer: ScoreTrainer, update: number): Promis
     .map((i) => trainer.problems[i]);
   const rollouts = await sampleUpdateRollouts(trainer, problems, update, onTime);
   const rows = weightedRows(trainer.stage, rollouts, settings);
-  const gradient = await batchGradient(trainer.training, trainer.policy.weights, rows, {
+  const trainable = trainedParameters(trainer);
+  const gradient = await batchGradient(trainer.training, trainable, rows, {
     microbatchRows: settings.microbatch_rows,
     rollouts: rollouts.length,
     normalisation: settings.normalisation,
@@ -154,7 +164,7 @@ export async function scoreUpdate(trainer: ScoreTrainer, update: number): Promis
     onTime,
   });
   const optimizerStart = performance.now();
-  const stats = trainer.adam.update(trainer.policy.weights, gradient.grads);
+  const stats = trainer.adam.update(trainable, gradient.grads);
   onTime("optimizer", (performance.now() - optimizerStart) / 1000);
   const seconds = (performance.now() - started) / 1000;
   const generated = rollouts.reduce(
@@ -184,11 +194,7 @@ async function sampleUpdateRollouts(
   const share = settings.base_attempt_share;
   const rng = sequenceRng(settings.seed, "base-attempts", update);
   const attempt1FromBase = share > 0 ? chooseBaseAttempts(count, share, () => rng.nextFloat()) : undefined;
-  const rebuildStart = performance.now();
-  const policy = await openGenerationModel(trainer.policy, trainer.scratchDir, {
-    provider: trainer.provider,
-  });
-  onTime("rebuild", (performance.now() - rebuildStart) / 1000);
+  const policy = trainer.lora?.generation ?? await rebuildGenerationModel(trainer, onTime);
   try {
     return await sampleRollouts(problems, {
       policy,
@@ -211,8 +217,31 @@ async function sampleUpdateRollouts(
       signal: trainer.signal,
     });
   } finally {
-    await policy.close();
+    if (!trainer.lora) await policy.close();
   }
+}
+
+/** Full-parameter training: the inference graph rebuilt from the current weights, timed as `rebuild`. */
+async function rebuildGenerationModel(
+  trainer: ScoreTrainer,
+  onTime: (phase: keyof UpdateTimes, seconds: number) => void,
+): Promise<GenerationModel> {
+  const started = performance.now();
+  const model = await openGenerationModel(trainer.policy, trainer.scratchDir, { provider: trainer.provider });
+  onTime("rebuild", (performance.now() - started) / 1000);
+  return model;
+}
+
+/**
+ * The parameters an update changes: the LoRA adapters, or every weight of the policy.
+ *
+ * @example
+ * ```ts ignore
+ * const params = trainedParameters(trainer); // what Adam updates and the checkpoints save
+ * ```
+ */
+export function trainedParameters(trainer: Pick<ScoreTrainer, "lora" | "policy">): Map<string, Float32Array> {
+  return trainer.lora?.adapters ?? trainer.policy.weights;
 }
 
 /** The training rows of an update's rollouts: one per attempt that carries a policy or KL weight. */

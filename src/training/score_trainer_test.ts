@@ -3,7 +3,9 @@ import { tinyConfig } from "../inference/testing.ts";
 import { initCheckpoint } from "../model/init.ts";
 import { ScoringSession, TrainingSession } from "../model/llama/sessions.ts";
 import { Adam, type AdamState } from "./adam.ts";
-import { clonePolicy } from "./policy.ts";
+import type { LoraTarget } from "../model/llama/decoder.ts";
+import { initLoraAdapters, mergeLora } from "../model/lora.ts";
+import { clonePolicy, openGenerationModel, openLoraGenerationModel } from "./policy.ts";
 import { PromptEncoder } from "./prompts.ts";
 import { scoreAdamSettings, ScoreSettings, type ScoreTrainer, scoreUpdate } from "./score_trainer.ts";
 import { readTrainingState, writeTrainingState } from "./training_state.ts";
@@ -80,6 +82,62 @@ Deno.test("score.stage1 resumed from a checkpoint takes the same next update as 
     await release(straight);
     await release(fresh);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a LoRA update trains only the adapters, and generation sees them without a rebuild", async () => {
+  const dir = await Deno.makeTempDir();
+  const lora = { rank: 2, alpha: 4, targets: ["q_proj", "v_proj", "up_proj"] as LoraTarget[] };
+  const base = initCheckpoint(tinyConfig({ initializer_range: 0.2 }), { seed: 11 });
+  const adapters = initLoraAdapters(base.config, lora, 3);
+  const generation = await openLoraGenerationModel(base, lora, adapters, `${dir}/lora-graph`);
+  const plain = await trainer(`${dir}/unused`);
+  const loraTrainer: ScoreTrainer = {
+    ...plain,
+    policy: base,
+    reference: base,
+    training: await TrainingSession.create(base.config, { threads: 1, lora, frozen: base.weights }),
+    scoring: await ScoringSession.create(base.config, { threads: 1, frozen: base.weights }),
+    lora: { adapters, generation },
+  };
+  const baseBefore = clonePolicy(base);
+  try {
+    const before = new Map([...adapters].map(([name, data]) => [name, data.slice()]));
+    const reports = [await scoreUpdate(loraTrainer, 0), await scoreUpdate(loraTrainer, 1)];
+    assert.ok(reports.every((r) => r.times.rebuild === 0), "no per-update rebuild of the inference graph");
+    assert.ok([...adapters].some(([name, data]) => data.some((v, i) => v !== before.get(name)![i])));
+    for (const [name, data] of baseBefore.weights) assert.deepEqual(base.weights.get(name), data, name);
+    // the generation graph fed the trained adapters samples as a graph rebuilt from the merged weights
+    const merged = { ...base, weights: mergeLora(base.weights, { options: lora, tensors: adapters }) };
+    const rebuilt = await openGenerationModel(merged, `${dir}/merged-graph`);
+    try {
+      const requests = PROBLEMS.map((p, i) => ({
+        key: i,
+        promptIds: plain.encoder.prompt({ prompt: p.statement }),
+      }));
+      const settings = {
+        maxNewTokens: 10,
+        temperature: 0,
+        topP: 1,
+        topK: 0,
+        n: 1,
+        seed: 0,
+        stop: [],
+        batchSize: 4,
+        eosTokenIds: [],
+        memoryBudgetBytes: 1 << 30,
+      };
+      const fromAdapters = await generation.generator.generate(requests, settings);
+      const fromMerged = await rebuilt.generator.generate(requests, settings);
+      assert.deepEqual(fromAdapters.map(([c]) => c.tokenIds), fromMerged.map(([c]) => c.tokenIds));
+    } finally {
+      await rebuilt.close();
+    }
+  } finally {
+    await generation.close();
+    await release(loraTrainer);
+    await release(plain);
     await Deno.remove(dir, { recursive: true });
   }
 });

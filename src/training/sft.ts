@@ -6,7 +6,6 @@
  * @module
  */
 import { z } from "zod";
-import type { Checkpoint } from "../model/checkpoint.ts";
 import type { TrainingSession } from "../model/llama/sessions.ts";
 import { Adam, type AdamState } from "./adam.ts";
 import type { SequenceRow } from "./batch.ts";
@@ -76,10 +75,13 @@ export interface SftRun {
   signal?: AbortSignal;
 }
 
-/** Trains `policy` in place on `rows` for the configured number of updates. */
+/**
+ * Trains `params` in place on `rows` for the configured number of updates: every weight of a policy, or its
+ * LoRA adapters when `session` was built with LoRA over frozen base weights.
+ */
 export async function trainSft(
   session: TrainingSession,
-  policy: Checkpoint,
+  params: Map<string, Float32Array>,
   rows: readonly SequenceRow[],
   settings: SftSettings,
   run: SftRun = {},
@@ -101,12 +103,12 @@ export async function trainSft(
     const started = performance.now();
     const batch = batchIndices(rows.length, settings.batch_size, step, settings.seed)
       .map((i) => ({ ...rows[i], policy: 1, kl: 0 }));
-    const gradient = await batchGradient(session, policy.weights, batch, {
+    const gradient = await batchGradient(session, params, batch, {
       microbatchRows: settings.microbatch_rows,
       rollouts: batch.length,
       normalisation: "token",
     });
-    adam.update(policy.weights, gradient.grads, sftLearningRate(settings, step));
+    adam.update(params, gradient.grads, sftLearningRate(settings, step));
     const seconds = (performance.now() - started) / 1000;
     await run.onStep?.({ step, loss: gradient.loss, tokens: gradient.tokens, seconds }, adam);
   }

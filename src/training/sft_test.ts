@@ -27,7 +27,7 @@ Deno.test("sft lowers the loss on a tiny set", async () => {
   const reports: SftStepReport[] = [];
   await trainSft(
     session,
-    policy,
+    policy.weights,
     rows,
     SftSettings.parse({ steps: 30, batch_size: 3, learning_rate: 0.01 }),
     {
