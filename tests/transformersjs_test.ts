@@ -11,7 +11,10 @@ import { basename, dirname, join } from "node:path";
 import { type LlamaConfig, modelDims } from "../src/model/config.ts";
 import { type Checkpoint, saveCheckpoint } from "../src/model/checkpoint.ts";
 import { initCheckpoint } from "../src/model/init.ts";
+import type { LoraOptions } from "../src/model/llama/decoder.ts";
 import { buildInferenceModel } from "../src/model/llama/graphs.ts";
+import { ScoringSession } from "../src/model/llama/sessions.ts";
+import { initLoraAdapters, mergeLora } from "../src/model/lora.ts";
 import { saveModel } from "../src/model/onnx/save.ts";
 import {
   createSession,
@@ -153,3 +156,60 @@ for (const { name, config, external = false } of CONFIGS) {
     }
   });
 }
+
+Deno.test("a merged LoRA checkpoint in transformers.js gives the log-probabilities of the step's scoring graph", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const config = CONFIGS[0].config;
+    const checkpoint = initCheckpoint({ ...config, initializer_range: 0.2 }, { seed: 4 });
+    const lora: LoraOptions = { rank: 4, alpha: 8, targets: ["q_proj", "v_proj", "o_proj", "down_proj"] };
+    const adapters = initLoraAdapters(checkpoint.config, lora, 2);
+    let s = 0;
+    for (const [name, data] of adapters) {
+      if (name.endsWith("lora_B.weight")) data.forEach((_, i) => data[i] = Math.sin(++s) * 0.2);
+    }
+    const dir = join(root, "merged-model");
+    await writeModelFolder(dir, {
+      ...checkpoint,
+      weights: mergeLora(checkpoint.weights, { options: lora, tensors: adapters }),
+    }, false);
+
+    const { AutoModelForCausalLM, Tensor, env } = await import("@huggingface/transformers");
+    env.allowRemoteModels = false;
+    env.localModelPath = root + "/";
+    const model = await AutoModelForCausalLM.from_pretrained(basename(dir), { dtype: "fp32", device: "cpu" });
+    const ids = [5, 90, 17, 200, 33, 64, 7];
+    const n = ids.length;
+    const output = await model({
+      input_ids: new Tensor("int64", BigInt64Array.from(ids, BigInt), [1, n]),
+      attention_mask: new Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+    }) as { logits: { data: Float32Array } };
+    await model.dispose();
+    const vocab = checkpoint.config.vocab_size;
+    const theirs = ids.slice(1).map((target, t) => {
+      const row = output.logits.data.subarray(t * vocab, (t + 1) * vocab);
+      const max = Math.max(...row);
+      const logZ = max + Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
+      return row[target] - logZ;
+    });
+    // the step's own scoring graph: frozen base weights with the adapters as inputs
+    const scoring = await ScoringSession.create(checkpoint.config, {
+      threads: 1,
+      lora,
+      frozen: checkpoint.weights,
+    });
+    const ours = await scoring.score(adapters, {
+      batch: 1,
+      seq: n,
+      inputIds: ids,
+      attentionMask: new Array(n).fill(1),
+      targets: [...ids.slice(1), 0],
+    });
+    await scoring.release();
+    theirs.forEach((lp, t) =>
+      assert.ok(Math.abs(lp - ours.logprobs[t]) < 1e-4, `position ${t}: ${lp} vs ${ours.logprobs[t]}`)
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -4,6 +4,7 @@
  *   model init --config FILE --out DIR [--seed N] [--corpus FILE] [--dtype F32|F16|BF16]
  *   model export-onnx DIR
  *   model score --model DIR --in FILE --out FILE [--grads FILE] [--batch N]
+ *   model merge-lora --base DIR --adapter DIR --out DIR
  *
  * Exit codes: 0 ok, 1 failure, 2 bad input (arguments, config, checkpoint or input file).
  *
@@ -13,7 +14,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseJsonlLines } from "../data/jsonl.ts";
 import { parameterShapes } from "./config.ts";
-import { loadCheckpoint, readModelConfig, saveCheckpoint } from "./checkpoint.ts";
+import { type Checkpoint, loadCheckpoint, readModelConfig, saveCheckpoint } from "./checkpoint.ts";
+import { loadPeftAdapter, mergeLora } from "./lora.ts";
 import { initCheckpoint } from "./init.ts";
 import { buildInferenceModel } from "./llama/graphs.ts";
 import { type FloatDtype, type TensorToWrite, writeSafetensors } from "./safetensors.ts";
@@ -22,7 +24,8 @@ import { type ScoredSequence, scoreSequences } from "./score.ts";
 const USAGE = `usage:
   pipeline model init --config FILE --out DIR [--seed N] [--corpus FILE] [--dtype F32|F16|BF16]
   pipeline model export-onnx DIR
-  pipeline model score --model DIR --in FILE --out FILE [--grads FILE] [--batch N]`;
+  pipeline model score --model DIR --in FILE --out FILE [--grads FILE] [--batch N]
+  pipeline model merge-lora --base DIR --adapter DIR --out DIR`;
 
 /** Bad arguments or input files: reported with exit code 2. */
 class InputError extends Error {}
@@ -34,6 +37,7 @@ export async function main(args: string[]): Promise<number> {
     init: initCommand,
     "export-onnx": exportCommand,
     score: scoreCommand,
+    "merge-lora": mergeLoraCommand,
   };
   const run = commands[command ?? ""];
   if (!run) {
@@ -72,6 +76,11 @@ async function exportCommand(args: string[]): Promise<void> {
   const { positionals } = parseFlagsWithPositionals(args);
   const dir = required(positionals[0], "the checkpoint folder DIR");
   const checkpoint = await asInputError(() => loadCheckpoint(dir));
+  console.log(`model export-onnx: wrote ${await writeOnnx(dir, checkpoint)}`);
+}
+
+/** Writes the inference graph of a checkpoint as `onnx/model.onnx` (and external data) under `dir`. */
+async function writeOnnx(dir: string, checkpoint: Checkpoint): Promise<string> {
   const model = buildInferenceModel(checkpoint.config, checkpoint.weights);
   const onnxDir = join(dir, "onnx");
   await Deno.mkdir(onnxDir, { recursive: true });
@@ -79,7 +88,27 @@ async function exportCommand(args: string[]): Promise<void> {
   if (model.externalData) {
     await Deno.writeFile(join(onnxDir, model.externalData.file), model.externalData.bytes);
   }
-  console.log(`model export-onnx: wrote ${join(onnxDir, "model.onnx")}`);
+  return join(onnxDir, "model.onnx");
+}
+
+/** Merges a PEFT LoRA adapter into its base checkpoint: a plain model directory (with its ONNX graph). */
+async function mergeLoraCommand(args: string[]): Promise<void> {
+  const flags = parseFlags(args, {
+    base: { type: "string" },
+    adapter: { type: "string" },
+    out: { type: "string" },
+  });
+  const baseDir = required(flags.base, "--base DIR");
+  const adapterDir = required(flags.adapter, "--adapter DIR");
+  const out = required(flags.out, "--out DIR");
+  const base = await asInputError(() => loadCheckpoint(baseDir));
+  const adapter = await asInputError(() => loadPeftAdapter(adapterDir, base.config));
+  const merged = { ...base, weights: mergeLora(base.weights, adapter) };
+  await saveCheckpoint(out, merged);
+  await writeOnnx(out, merged);
+  console.log(
+    `model merge-lora: wrote ${out} (rank ${adapter.options.rank} on ${adapter.options.targets.join(", ")})`,
+  );
 }
 
 async function scoreCommand(args: string[]): Promise<void> {

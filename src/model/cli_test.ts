@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { main, parseSequences } from "./cli.ts";
+import { initLoraAdapters, savePeftAdapter } from "./lora.ts";
 import { readSafetensors } from "./safetensors.ts";
 import { createSession, float32Tensor, int64Tensor } from "./runtime.ts";
 import { TextTokenizer } from "./tokenizer.ts";
@@ -118,4 +119,37 @@ Deno.test("model export-onnx: the inference model's logits agree with model scor
     assert.ok(Math.abs(row[ids[t + 1]] - logSumExp - scored[t + 1]!) < 1e-4, `position ${t}`);
   }
   await session.release();
+});
+
+Deno.test("model merge-lora: base + PEFT adapter -> a checkpoint with W + (alpha/r) B A", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = await initModel(dir);
+    const checkpoint = await loadCheckpoint(base);
+    const lora = { rank: 2, alpha: 6, targets: ["v_proj" as const] };
+    const tensors = initLoraAdapters(checkpoint.config, lora, 1);
+    const b = tensors.get("model.layers.0.self_attn.v_proj.lora_B.weight")!;
+    b.fill(0.5);
+    await savePeftAdapter(join(dir, "adapter"), checkpoint.config, { options: lora, dropout: 0, tensors });
+    const out = join(dir, "merged");
+    assert.equal(
+      await main(["merge-lora", "--base", base, "--adapter", join(dir, "adapter"), "--out", out]),
+      0,
+    );
+    const merged = await loadCheckpoint(out);
+    const a = tensors.get("model.layers.0.self_attn.v_proj.lora_A.weight")!;
+    const name = "model.layers.0.self_attn.v_proj.weight";
+    const w0 = checkpoint.weights.get(name)!;
+    const w1 = merged.weights.get(name)!;
+    const inputs = 16;
+    // row 0, column 3: w + 3 * (0.5 * a[0][3] + 0.5 * a[1][3])
+    const expected = w0[3] + 3 * 0.5 * (a[3] + a[inputs + 3]);
+    assert.ok(Math.abs(w1[3] - expected) < 1e-6, `${w1[3]} vs ${expected}`);
+    const q = "model.layers.0.self_attn.q_proj.weight";
+    assert.deepEqual(merged.weights.get(q), checkpoint.weights.get(q));
+    await Deno.stat(join(out, "onnx", "model.onnx"));
+    assert.equal(await main(["merge-lora", "--base", base, "--adapter", join(dir, "none"), "--out", out]), 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
