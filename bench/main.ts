@@ -11,6 +11,7 @@ const BENCHES: Record<string, string> = {
   score:
     "SCoRe update: time per update and its split (generation, verification, scoring, backward, optimizer)",
   model: "ONNX training step (forward + backward): tokens/s and peak memory, next to PyTorch",
+  scale: "SCoRe update with LoRA at 10M and 127M parameters: time split and peak RSS (0.5B by hand)",
 };
 
 async function available(): Promise<Record<string, string>> {
