@@ -100,12 +100,15 @@ function padBatch(sequences: ScoredSequence[]): TrainingBatch {
   const attentionMask = new Array<number>(rows * seq).fill(0);
   const targets = new Array<number>(rows * seq).fill(0);
   const tokenWeights = new Float32Array(rows * seq);
+  // every scored position, masked or not: the log-probabilities are reported for all of them
+  const positions: number[] = [];
   sequences.forEach((sequence, row) => {
     for (let t = 0; t < sequence.inputIds.length; t++) {
       const at = row * seq + t;
       inputIds[at] = sequence.inputIds[t];
       attentionMask[at] = 1;
       if (t + 1 < sequence.inputIds.length) {
+        positions.push(at);
         targets[at] = sequence.inputIds[t + 1];
         tokenWeights[at] = -sequence.lossMask[t + 1];
       }
@@ -121,6 +124,7 @@ function padBatch(sequences: ScoredSequence[]): TrainingBatch {
     tokenWeights,
     refLogprobs: zeros,
     klWeights: zeros,
+    positions: positions.length > 0 ? positions : [0],
   };
 }
 

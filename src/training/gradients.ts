@@ -65,7 +65,10 @@ export async function batchGradient(
     );
     let started = performance.now();
     const refLogprobs = options.reference
-      ? (await options.reference.session.score(options.reference.weights, batch)).logprobs.slice()
+      ? (await options.reference.session.score(options.reference.weights, {
+        ...batch,
+        positions: weightedPositions(weights.klWeights),
+      })).logprobs
       : new Float32Array(batch.batch * batch.seq);
     maskUnweighted(refLogprobs, weights.klWeights);
     options.onTime?.("scoring", (performance.now() - started) / 1000);
@@ -98,6 +101,13 @@ export async function batchGradient(
  * so a zero weight never meets an overflowing exp (0 * inf would be NaN).
  */
 export const UNWEIGHTED_REFERENCE = -1e4;
+
+/** The positions with a KL weight (the reference is scored there only); position 0 when there is none. */
+function weightedPositions(klWeights: Float32Array): number[] {
+  const positions: number[] = [];
+  klWeights.forEach((weight, i) => weight !== 0 && positions.push(i));
+  return positions.length > 0 ? positions : [0];
+}
 
 function maskUnweighted(refLogprobs: Float32Array, klWeights: Float32Array): void {
   for (let i = 0; i < refLogprobs.length; i++) if (klWeights[i] === 0) refLogprobs[i] = UNWEIGHTED_REFERENCE;

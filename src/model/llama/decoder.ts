@@ -67,6 +67,11 @@ export interface DecoderInputs {
  */
 export type LogitPositions = "all" | "last";
 
+/** Logits of chosen rows only: `rows` [P] int64 indexes the flattened [batch*seq] positions; logits [P, vocab]. */
+export interface LogitRows {
+  rows: Tensor;
+}
+
 /** What the decoder emits. */
 export interface DecoderOutputs {
   /** [batch, seq, vocab]. */
@@ -294,7 +299,7 @@ class DecoderEmitter {
     return this.linear(g.mul(g.mul(gate, g.sigmoid(gate)), up), `${p}.down_proj`, false);
   }
 
-  emit(inputs: DecoderInputs, positions: LogitPositions): DecoderOutputs {
+  emit(inputs: DecoderInputs, positions: LogitPositions | LogitRows): DecoderOutputs {
     const g = this.g;
     const { hidden, vocab } = this.d;
     const batchSeq = g.shape(inputs.inputIds);
@@ -317,6 +322,14 @@ class DecoderEmitter {
       x = g.add(x, this.mlp(this.rmsNorm(x, `model.layers.${i}.post_attention_layernorm`), i));
     }
     const head = this.config.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight";
+    if (typeof positions === "object") {
+      // only the rows a loss or score reads: [P, hidden] -> [P, vocab], no [batch*seq, vocab] tensor
+      const picked = g.gather(x, positions.rows, 0);
+      return {
+        logits: g.gemm(this.rmsNorm(picked, "model.norm"), this.param(head), null, { transB: true }),
+        present,
+      };
+    }
     if (positions === "last") {
       // The last position of every row: [batch, seq, hidden] -> [batch, hidden] before the norm and the head.
       const rows3d = g.reshape(x, g.concat([batchSeq, g.ints([hidden])], 0), ["batch", "seq", hidden]);
@@ -337,8 +350,8 @@ export interface EmitOptions {
   lora?: LoraOptions;
   /** Dropout on the LoRA inputs (training graphs only). */
   loraDropout?: LoraDropout;
-  /** Which positions get logits (default all). */
-  logits?: LogitPositions;
+  /** Which positions get logits (default all; with {@link LogitRows}, logits are [P, vocab]). */
+  logits?: LogitPositions | LogitRows;
 }
 
 /**

@@ -89,15 +89,26 @@ export function buildInferenceModel(
 interface BatchInputs {
   inputIds: Tensor;
   attentionMask: Tensor;
+  /** [P] int64: the flattened [batch*seq] positions that get logits (loss or score positions). */
+  positions: Tensor;
+  /** [P] int64: the target token of each of those positions. */
   targets: Tensor;
 }
 
 function batchInputs(g: Graph): BatchInputs {
+  const positions = g.input("positions", "int64", ["positions"]);
+  const targets = g.input("targets", "int64", ["batch", "seq"]);
   return {
     inputIds: g.input("input_ids", "int64", ["batch", "seq"]),
     attentionMask: g.input("attention_mask", "int64", ["batch", "seq"]),
-    targets: g.input("targets", "int64", ["batch", "seq"]),
+    positions,
+    targets: atPositions(g, targets, positions),
   };
+}
+
+/** The values of a [batch, seq] tensor at the flattened positions, [P]. */
+function atPositions(g: Graph, values: Tensor, positions: Tensor): Tensor {
+  return g.gather(g.reshape(values, [-1]), positions, 0);
 }
 
 /**
@@ -127,7 +138,7 @@ function serialize(g: Graph, frozen: boolean): SerializedModel {
   return g.toModel({ externalThresholdBytes: frozen ? FROZEN_EXTERNAL_THRESHOLD_BYTES : Infinity });
 }
 
-/** log p(targets) per position [B,S] and the full log-softmax [B,S,V]. */
+/** log p(targets) per scored position [P] and the log-softmax [P,V] of those positions. */
 function targetLogprobs(g: Graph, logits: Tensor, targets: Tensor): { logprobs: Tensor; logSoftmax: Tensor } {
   const logSoftmax = g.logSoftmax(logits, -1);
   const picked = g.gatherElements(logSoftmax, g.unsqueeze(targets, [-1]), -1);
@@ -149,8 +160,9 @@ export interface ParameterGraphOptions {
 
 /**
  * Scoring graph. Inputs: every parameter under its HF name, input_ids, attention_mask, targets [B,S] int64
- * (targets[b,t] is the token whose probability is read from the logits at position t; the caller shifts).
- * Outputs: logprobs [B,S] and entropy [B,S] of the next-token distribution. Position ids come from the mask.
+ * (targets[b,t] is the token whose probability is read from the logits at position t; the caller shifts),
+ * positions [P] int64 (the flattened b*S+t positions to score: logits exist for those only). Outputs: logprobs
+ * [P] and entropy [P] of the next-token distribution there. Position ids come from the mask.
  */
 export function buildScoringModel(config: LlamaConfig, options: ParameterGraphOptions = {}): SerializedModel {
   const dtype = options.dtype ?? "float32";
@@ -162,11 +174,12 @@ export function buildScoringModel(config: LlamaConfig, options: ParameterGraphOp
     dtype,
     options.frozen,
   );
-  const { inputIds, attentionMask, targets } = batchInputs(g);
+  const { inputIds, attentionMask, positions, targets } = batchInputs(g);
   const positionIds = positionIdsFromMask(g, attentionMask);
   const { logits } = emitDecoder(g, config, (n) => params.get(n)!, { inputIds, attentionMask, positionIds }, {
     dtype,
     lora: options.lora,
+    logits: { rows: positions },
   });
   const { logprobs, logSoftmax } = targetLogprobs(g, logits, targets);
   g.output(logprobs, "logprobs");
@@ -195,12 +208,13 @@ export interface TrainingModel extends SerializedModel {
 
 /**
  * Training graph. Inputs: parameters, input_ids, attention_mask, targets [B,S] int64, token_weights,
- * ref_logprobs, kl_weights [B,S]. With logp the target log-probabilities and d = ref_logprobs - logp,
+ * ref_logprobs, kl_weights [B,S], positions [P] int64 (the flattened positions with a weight: logits exist for
+ * those only). With logp the target log-probabilities at those positions and d = ref_logprobs - logp,
  *
  *   loss = sum(-token_weights * logp) + sum(kl_weights * (exp(d) - d - 1))
  *
  * where exp(d) - d - 1 is the "k3" estimator of KL(policy || reference) (Schulman): non-negative, unbiased
- * under samples of the policy, and zero when logp = ref_logprobs. Outputs: loss (scalar), logprobs [B,S] and
+ * under samples of the policy, and zero when logp = ref_logprobs. Outputs: loss (scalar), logprobs [P] and
  * grad.<name> for every trainable parameter.
  */
 export function buildTrainingModel(config: LlamaConfig, options: TrainingModelOptions = {}): TrainingModel {
@@ -209,21 +223,23 @@ export function buildTrainingModel(config: LlamaConfig, options: TrainingModelOp
   const baseShapes = parameterShapes(config);
   const adapterShapes = options.lora ? loraShapes(config, options.lora) : new Map<string, number[]>();
   const params = parameterTensors(g, new Map([...baseShapes, ...adapterShapes]), dtype, options.frozen);
-  const { inputIds, attentionMask, targets } = batchInputs(g);
-  const tokenWeights = g.input("token_weights", dtype, ["batch", "seq"]);
-  const refLogprobs = g.input("ref_logprobs", dtype, ["batch", "seq"]);
-  const klWeights = g.input("kl_weights", dtype, ["batch", "seq"]);
+  const { inputIds, attentionMask, positions, targets } = batchInputs(g);
+  const perPosition = (name: string) => atPositions(g, g.input(name, dtype, ["batch", "seq"]), positions);
+  const tokenWeights = perPosition("token_weights");
+  const refLogprobs = perPosition("ref_logprobs");
+  const klWeights = perPosition("kl_weights");
   const positionIds = positionIdsFromMask(g, attentionMask);
   const { logits } = emitDecoder(g, config, (n) => params.get(n)!, { inputIds, attentionMask, positionIds }, {
     dtype,
     lora: options.lora,
     loraDropout: options.loraDropout,
+    logits: { rows: positions },
   });
   const { logprobs } = targetLogprobs(g, logits, targets);
   const diff = g.sub(refLogprobs, logprobs);
   const k3 = g.sub(g.sub(g.exp(diff), diff), g.scalar(1, dtype));
   const perToken = g.add(g.neg(g.mul(tokenWeights, logprobs)), g.mul(klWeights, k3));
-  const loss = g.output(g.reduceSum(perToken, [0, 1]), "loss");
+  const loss = g.output(g.reduceSum(perToken, [0]), "loss");
   g.output(logprobs, "logprobs");
   const trainable = options.lora ? [...adapterShapes.keys()] : [...baseShapes.keys()];
   gradients(g, loss, trainable.map((n) => params.get(n)!)).forEach((grad, i) =>

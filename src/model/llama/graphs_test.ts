@@ -139,6 +139,7 @@ Deno.test("scoring log-probs and entropy match the log-softmax of the inference 
       input_ids: feeds.input_ids,
       attention_mask: feeds.attention_mask,
       targets: int64(targets, [batch.rows, batch.seq]),
+      positions: int64(batch.ids.map((_, i) => i), [12]),
     };
     for (const [name, shape] of parameterShapes(config)) {
       scoreFeeds[name] = new ort.Tensor("float32", weights.get(name)!, shape);
@@ -182,6 +183,8 @@ async function checkTrainingGradients(
     input_ids: int64(batch.ids, dims),
     attention_mask: int64(batch.mask, dims),
     targets: int64(batch.ids.map((_, i) => batch.ids[(i + 1) % 12]), dims),
+    // logits at the real (unpadded) positions only, the rows the gather's adjoint must route back
+    positions: int64(batch.mask.flatMap((m, i) => (m ? [i] : [])), [10]),
     token_weights: new ort.Tensor("float64", Float64Array.from(batch.mask, (m, i) => m * (i % 3 - 1)), dims),
     ref_logprobs: weightsOf(40, -3, -1),
     kl_weights: weightsOf(41, 0, 0.5),
@@ -282,7 +285,8 @@ Deno.test("inference model with weights in external data gives the same logits a
 Deno.test("ScoringSession returns the training graph's log-probs for the same batch", async () => {
   const params = toFloat32(randomWeights(parameterShapes(tinyQwen), 21));
   const targets = batch.ids.map((_, i) => batch.ids[(i + 1) % 12]);
-  const tokens = { batch: 2, seq: 6, inputIds: batch.ids, attentionMask: batch.mask, targets };
+  const positions = batch.ids.map((_, i) => i);
+  const tokens = { batch: 2, seq: 6, inputIds: batch.ids, attentionMask: batch.mask, targets, positions };
   const scorer = await ScoringSession.create(tinyQwen, { threads: 1 });
   const trainer = await TrainingSession.create(tinyQwen, { threads: 1 });
   const zeros = new Float32Array(12);
@@ -297,3 +301,36 @@ Deno.test("ScoringSession returns the training graph's log-probs for the same ba
   assert.ok(scored.entropy.every((h) => h >= 0 && h <= Math.log(tinyQwen.vocab_size) + 1e-5));
   await Promise.all([scorer.release(), trainer.release()]);
 });
+
+Deno.test("logits at chosen positions: the same log-probs there, 0 elsewhere, a gradient of weighted rows only", async () => {
+  const params = toFloat32(randomWeights(parameterShapes(tinyQwen), 23));
+  const targets = batch.ids.map((_, i) => batch.ids[(i + 1) % 12]);
+  const tokens = { batch: 2, seq: 6, inputIds: batch.ids, attentionMask: batch.mask, targets };
+  const scorer = await ScoringSession.create(tinyQwen, { threads: 1 });
+  const trainer = await TrainingSession.create(tinyQwen, { threads: 1 });
+  try {
+    const all = await scorer.score(params, { ...tokens, positions: positions12 });
+    const some = await scorer.score(params, { ...tokens, positions: [3, 4, 10] });
+    some.logprobs.forEach((lp, i) =>
+      assert.ok([3, 4, 10].includes(i) ? Math.abs(lp - all.logprobs[i]) < 1e-6 : lp === 0, `position ${i}`)
+    );
+    // weights on positions 3, 4 and 10 only: the training graph picks exactly those rows
+    const tokenWeights = new Float32Array(12);
+    tokenWeights[3] = 1;
+    tokenWeights[10] = -0.5;
+    const klWeights = new Float32Array(12);
+    klWeights[4] = 0.2;
+    const refLogprobs = new Float32Array(12).fill(-2);
+    const weighted = { ...tokens, tokenWeights, klWeights, refLogprobs };
+    const auto = await trainer.lossAndGrads(params, weighted);
+    const full = await trainer.lossAndGrads(params, { ...weighted, positions: positions12 });
+    assert.ok(Math.abs(auto.loss - full.loss) < 1e-5, `${auto.loss} vs ${full.loss}`);
+    for (const [name, grad] of full.grads) {
+      const other = auto.grads.get(name)!;
+      grad.forEach((v, i) => assert.ok(Math.abs(v - other[i]) < 1e-5, `${name}[${i}]`));
+    }
+  } finally {
+    await Promise.all([scorer.release(), trainer.release()]);
+  }
+});
+const positions12 = batch.ids.map((_, i) => i);

@@ -21,6 +21,11 @@ export interface TokenBatch {
   attentionMask: ArrayLike<number>;
   /** targets[b,t]: the token scored at position t (usually inputIds[b,t+1]; any valid id where unused). */
   targets: ArrayLike<number>;
+  /**
+   * The flattened positions b*seq+t to score (logits are computed there only); scoring defaults to every
+   * position with attention_mask 1. Results elsewhere are 0.
+   */
+  positions?: ArrayLike<number>;
 }
 
 /** A training batch: tokens plus per-token loss weights, reference log-probs and KL weights, [batch, seq]. */
@@ -98,14 +103,29 @@ function checkBatch(batch: TokenBatch): void {
   }
 }
 
-function tokenFeeds(batch: TokenBatch): Record<string, ort.Tensor> {
+function tokenFeeds(batch: TokenBatch, positions: number[]): Record<string, ort.Tensor> {
   checkBatch(batch);
   const dims = [batch.batch, batch.seq];
   return {
     input_ids: int64(batch.inputIds, dims),
     attention_mask: int64(batch.attentionMask, dims),
     targets: int64(batch.targets, dims),
+    positions: int64(positions, [positions.length]),
   };
+}
+
+/** Positions where `keep` holds; position 0 when none does (its weights are 0, so it adds nothing). */
+function positionsWhere(size: number, keep: (i: number) => boolean): number[] {
+  const positions: number[] = [];
+  for (let i = 0; i < size; i++) if (keep(i)) positions.push(i);
+  return positions.length > 0 ? positions : [0];
+}
+
+/** Spreads per-position values back over [batch*seq] (0 where not computed). */
+function scatter(values: Float32Array, positions: readonly number[], size: number): Float32Array {
+  const out = new Float32Array(size);
+  positions.forEach((position, i) => (out[position] = values[i]));
+  return out;
 }
 
 function parameterFeeds(
@@ -153,14 +173,27 @@ export class ScoringSession {
     return new ScoringSession(graph, shapes, parameterInputNames(graph.session, shapes));
   }
 
-  /** Per-token log-probabilities of the targets and entropies of the predicted distributions, [batch*seq]. */
+  /**
+   * Per-token log-probabilities of the targets and entropies of the predicted distributions, [batch*seq] (0
+   * outside `batch.positions`).
+   */
   async score(
     params: ReadonlyMap<string, Float32Array>,
     batch: TokenBatch,
   ): Promise<{ logprobs: Float32Array; entropy: Float32Array }> {
-    const feeds = { ...parameterFeeds(this.inputParameters, this.shapes, params), ...tokenFeeds(batch) };
+    const size = batch.batch * batch.seq;
+    const positions = batch.positions
+      ? Array.from(batch.positions)
+      : positionsWhere(size, (i) => batch.attentionMask[i] !== 0);
+    const feeds = {
+      ...parameterFeeds(this.inputParameters, this.shapes, params),
+      ...tokenFeeds(batch, positions),
+    };
     const out = await this.graph.session.run(feeds);
-    return { logprobs: out.logprobs.data as Float32Array, entropy: out.entropy.data as Float32Array };
+    return {
+      logprobs: scatter(out.logprobs.data as Float32Array, positions, size),
+      entropy: scatter(out.entropy.data as Float32Array, positions, size),
+    };
   }
 
   /** Frees the native session (and its temporary graph files). */
@@ -172,7 +205,7 @@ export class ScoringSession {
 /** Result of one forward+backward pass. */
 export interface LossAndGrads {
   loss: number;
-  /** [batch*seq] log-probabilities of the targets. */
+  /** [batch*seq] log-probabilities of the targets (0 where no weight applies, unless `positions` says). */
   logprobs: Float32Array;
   /** Gradient of the loss for every trainable parameter, by name. */
   grads: Map<string, Float32Array>;
@@ -221,16 +254,22 @@ export class TrainingSession {
    */
   async lossAndGrads(params: ReadonlyMap<string, Float32Array>, batch: TrainingBatch): Promise<LossAndGrads> {
     const dims = [batch.batch, batch.seq];
+    const size = batch.batch * batch.seq;
+    // logits only where a weight reads them (the completions), not over prompts and padding
+    const positions = batch.positions
+      ? Array.from(batch.positions)
+      : positionsWhere(size, (i) => batch.tokenWeights[i] !== 0 || batch.klWeights[i] !== 0);
     const feeds: Record<string, ort.Tensor> = {
       ...parameterFeeds(this.inputParameters, this.shapes, params),
-      ...tokenFeeds(batch),
+      ...tokenFeeds(batch, positions),
       token_weights: new ort.Tensor("float32", batch.tokenWeights, dims),
       ref_logprobs: new ort.Tensor("float32", batch.refLogprobs, dims),
       kl_weights: new ort.Tensor("float32", batch.klWeights, dims),
     };
     const out = await this.graph.session.run(feeds);
     const grads = new Map(this.trainableParameters.map((n) => [n, out[`grad.${n}`].data as Float32Array]));
-    return { loss: Number(out.loss.data[0]), logprobs: out.logprobs.data as Float32Array, grads };
+    const logprobs = scatter(out.logprobs.data as Float32Array, positions, size);
+    return { loss: Number(out.loss.data[0]), logprobs, grads };
   }
 
   /** Frees the native session (and its temporary graph files). */
