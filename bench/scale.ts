@@ -5,6 +5,7 @@
  *
  *     deno task bench scale                                     # 10m and 127m
  *     deno run -A bench/scale.ts --sizes 0.5b [--rank 16]       # the Qwen2.5-0.5B config, by hand
+ *     deno run -A bench/scale.ts --sizes 0.5b,1.5b --provider webgpu   # on a GPU machine (bench/gpu/run.sh)
  *
  * Each size runs in its own process (peak RSS is per process). Settings: 2 problems of toy-math per update,
  * 1 sample, 2 attempts, 16 new tokens at temperature 1, micro-batches of 4 rows, LoRA rank 16 on
@@ -17,6 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readJsonl } from "../src/data/jsonl.ts";
 import { type LlamaConfig, parameterCount } from "../src/model/config.ts";
+import { type Provider, PROVIDERS } from "../src/model/runtime.ts";
 import { initCheckpoint } from "../src/model/init.ts";
 import type { LoraOptions } from "../src/model/llama/decoder.ts";
 import { ScoringSession, TrainingSession } from "../src/model/llama/sessions.ts";
@@ -74,6 +76,17 @@ export const SIZES: Record<string, LlamaConfig> = {
     num_attention_heads: 14,
     num_key_value_heads: 2,
   },
+  /** Qwen2.5-1.5B's config (for a GPU machine: bench/gpu/run.sh). */
+  "1.5b": {
+    ...BASE,
+    model_type: "qwen2",
+    vocab_size: 151936,
+    hidden_size: 1536,
+    intermediate_size: 8960,
+    num_hidden_layers: 28,
+    num_attention_heads: 12,
+    num_key_value_heads: 2,
+  },
 };
 
 /** Peak resident set size of this process so far (VmHWM), in bytes. */
@@ -85,7 +98,7 @@ function peakRss(): number {
 
 const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 
-async function runSize(size: string, rank: number): Promise<void> {
+async function runSize(size: string, rank: number, provider: Provider): Promise<void> {
   const config = SIZES[size];
   const started = performance.now();
   const policy = initCheckpoint(config, { seed: 0 });
@@ -102,8 +115,11 @@ async function runSize(size: string, rank: number): Promise<void> {
   const scratch = await Deno.makeTempDir({ prefix: "bench-scale-" });
   const initSeconds = (performance.now() - started) / 1000;
   const buildStart = performance.now();
-  const generation = await openLoraGenerationModel(policy, lora, adapters, join(scratch, "generation"));
+  const generation = await openLoraGenerationModel(policy, lora, adapters, join(scratch, "generation"), {
+    provider,
+  });
   const training = await TrainingSession.create(config, {
+    provider,
     lora,
     frozen: policy.weights,
     graphDir: join(scratch, "training"),
@@ -129,6 +145,7 @@ async function runSize(size: string, rank: number): Promise<void> {
     verifier: mathVerifier(fields),
     scratchDir: join(scratch, "unused"),
     lora: { adapters, generation },
+    provider,
   };
   policy.weights.clear();
   const trained = [...adapters.values()].reduce((n, a) => n + a.length, 0);
@@ -145,7 +162,11 @@ async function runSize(size: string, rank: number): Promise<void> {
     "backward",
     "optimizer",
   ];
-  console.log(["update", "total s", ...phases.map((p) => `${p} s`), "overhead s", "peak RSS GB"].join("\t"));
+  console.log(
+    ["update", "total s", ...phases.map((p) => `${p} s`), "overhead s", "gen tok/s", "peak RSS GB"].join(
+      "\t",
+    ),
+  );
   for (let update = 0; update < 2; update++) {
     const report = await scoreUpdate(trainer, update);
     const inPhases = phases.reduce((sum, p) => sum + report.times[p], 0);
@@ -155,6 +176,7 @@ async function runSize(size: string, rank: number): Promise<void> {
         report.seconds.toFixed(2),
         ...phases.map((p) => report.times[p].toFixed(3)),
         (report.seconds - inPhases).toFixed(3),
+        (report.tokensPerSecond * report.seconds / report.times.generation).toFixed(1),
         gb(peakRss()),
       ].join("\t"),
     );
@@ -172,19 +194,32 @@ if (import.meta.main) {
       sizes: { type: "string", default: "10m,127m" },
       size: { type: "string" },
       rank: { type: "string", default: "16" },
+      provider: { type: "string", default: "cpu" },
     },
   });
   const rank = Number(values.rank);
+  const provider = values.provider as Provider;
+  if (!PROVIDERS.includes(provider)) throw new Error(`--provider must be one of ${PROVIDERS.join(", ")}`);
   if (values.size) {
     if (!(values.size in SIZES)) throw new Error(`unknown size ${values.size}; one of ${Object.keys(SIZES)}`);
-    await runSize(values.size, rank);
+    await runSize(values.size, rank, provider);
   } else {
     console.log(
       "SCoRe Stage I update with LoRA: 2 problems x 2 attempts, 16 new tokens; 2-core shared VM (noisy)",
     );
     for (const size of values.sizes.split(",")) {
       const { code } = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", new URL(import.meta.url).pathname, "--size", size, "--rank", String(rank)],
+        args: [
+          "run",
+          "-A",
+          new URL(import.meta.url).pathname,
+          "--size",
+          size,
+          "--rank",
+          String(rank),
+          "--provider",
+          provider,
+        ],
         stdout: "inherit",
         stderr: "inherit",
       }).output();

@@ -54,6 +54,7 @@ const commands: Record<string, { run: Command; help: string }> = {
         ? import("../hub/cli.ts").then((hub) => hub.modelFetchMain(args.slice(1)))
         : lazy(() => import("../model/cli.ts"))(args, context),
     help: "model init --config FILE --out DIR | model export-onnx DIR |\n" +
+      "           model merge-lora --base DIR --adapter DIR --out DIR |\n" +
       "           model score --model DIR --in FILE --out FILE [--grads FILE] |\n" +
       "           model fetch REPO_ID [--revision R] [--to DIR] [--include GLOB ...]",
   },
@@ -71,6 +72,10 @@ const commands: Record<string, { run: Command; help: string }> = {
     run: lazy(() => import("../verify/code/cli.ts")),
     help: "verify-code --problems FILE --samples FILE --out FILE [--language python|typescript]\n" +
       "           [--timeout S] [--concurrency N]",
+  },
+  doctor: {
+    run: lazy(() => import("../inference/doctor.ts")),
+    help: "doctor [--json]: which onnxruntime execution providers (cpu, cuda, webgpu) load here, and why not",
   },
   "verify-math": {
     run: lazy(() => import("../verify/math/cli.ts")),

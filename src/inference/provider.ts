@@ -36,7 +36,7 @@ export interface OpenedSession {
 }
 
 /** How to make each provider available, for error messages. */
-const PROVIDER_HINTS: Record<Provider, string> = {
+export const PROVIDER_HINTS: Record<Provider, string> = {
   cpu: "the CPU provider is built into onnxruntime-node; check that the model file is valid",
   cuda: "install the CUDA 12 runtime and cuDNN 9 and reinstall onnxruntime-node with its CUDA binaries " +
     "(ONNXRUNTIME_NODE_INSTALL_CUDA=v12)",
