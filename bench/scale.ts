@@ -55,6 +55,16 @@ export const SIZES: Record<string, LlamaConfig> = {
     num_attention_heads: 4,
     num_key_value_heads: 4,
   },
+  "40m": {
+    ...BASE,
+    model_type: "qwen2",
+    vocab_size: 16384,
+    hidden_size: 512,
+    intermediate_size: 1536,
+    num_hidden_layers: 10,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+  },
   "127m": {
     ...BASE,
     model_type: "qwen2",

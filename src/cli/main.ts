@@ -42,6 +42,10 @@ const commands: Record<string, { run: Command; help: string }> = {
   status: { run: statusCommand, help: "status [RUN_ID] [--json]" },
   list: { run: listCommand, help: "list [--json]" },
   validate: { run: validateCommand, help: "validate FILE [--set k=v ...]" },
+  plan: {
+    run: (args, context) => import("./plan.ts").then((plan) => plan.planCommand(args, context)),
+    help: "plan FILE [--set k=v ...] [--memory-gb N] [--prompt-tokens N]: estimated peak memory per step",
+  },
   logs: { run: logsCommand, help: "logs RUN_ID [--step STEP]" },
   steps: { run: stepsCommand, help: "steps [--json]: the step kinds, their parameters and outputs" },
   serve: {
