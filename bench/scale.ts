@@ -32,7 +32,7 @@ import {
   ScoreSettings,
   type ScoreTrainer,
   scoreUpdate,
-  type UpdateTimes,
+  UPDATE_PHASES,
 } from "../src/training/score_trainer.ts";
 import { ProblemFields, readProblems } from "../src/training/verifiers.ts";
 
@@ -164,14 +164,7 @@ async function runSize(size: string, rank: number, provider: Provider): Promise<
       `(${(trained / 1e6).toFixed(2)}M trained); random init ${initSeconds.toFixed(1)} s, graph builds ` +
       `(once per step) ${buildSeconds.toFixed(1)} s`,
   );
-  const phases: (keyof UpdateTimes)[] = [
-    "rebuild",
-    "generation",
-    "verification",
-    "scoring",
-    "backward",
-    "optimizer",
-  ];
+  const phases = UPDATE_PHASES;
   console.log(
     ["update", "total s", ...phases.map((p) => `${p} s`), "overhead s", "gen tok/s", "peak RSS GB"].join(
       "\t",

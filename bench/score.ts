@@ -24,7 +24,7 @@ import {
   scoreAdamSettings,
   ScoreSettings,
   scoreUpdate,
-  type UpdateTimes,
+  UPDATE_PHASES,
 } from "../src/training/score_trainer.ts";
 import { mathVerifier } from "../src/training/math_verifier.ts";
 import { ProblemFields, readProblems } from "../src/training/verifiers.ts";
@@ -83,14 +83,7 @@ async function main(args: string[]): Promise<number> {
     `SCoRe update, ${settings.batch_size} problems x 2 attempts, ${settings.max_new_tokens} new tokens, ` +
       `${values.model ?? "fresh default-size model"} (shared 2-core machine: noisy)`,
   );
-  const phases: (keyof UpdateTimes)[] = [
-    "rebuild",
-    "generation",
-    "verification",
-    "scoring",
-    "backward",
-    "optimizer",
-  ];
+  const phases = UPDATE_PHASES;
   console.log(["update", "total s", ...phases.map((p) => `${p} s`), "tok/s"].join("\t"));
   for (let update = 0; update < updates; update++) {
     const report = await scoreUpdate(trainer, update);

@@ -84,17 +84,28 @@ async function writeGenerationFiles(dir: string, policy: Checkpoint, lora?: Lora
  * A generation model for the policy's current weights: the graph is rebuilt into `scratchDir` (overwritten on
  * every call) and loaded. Close it before the next call.
  */
-export async function openGenerationModel(
+export function openGenerationModel(
   policy: Checkpoint,
   scratchDir: string,
   target: GenerationTarget = {},
 ): Promise<GenerationModel> {
+  return writeAndOpen("openGenerationModel", policy, scratchDir, target);
+}
+
+/** Writes the generation files of `policy` (with adapter inputs under `lora`) and opens them. */
+async function writeAndOpen(
+  caller: string,
+  policy: Checkpoint,
+  scratchDir: string,
+  target: GenerationTarget,
+  lora?: LoraOptions,
+): Promise<GenerationModel> {
   if (!policy.tokenizer) {
     throw new Error(
-      `openGenerationModel: the checkpoint has no tokenizer.json; give the model directory its tokenizer`,
+      `${caller}: the checkpoint has no tokenizer.json; give the model directory its tokenizer`,
     );
   }
-  await writeGenerationFiles(scratchDir, policy);
+  await writeGenerationFiles(scratchDir, policy, lora);
   return await GenerationModel.load(scratchDir, { provider: target.provider ?? "cpu", log: target.log });
 }
 
@@ -115,16 +126,7 @@ export async function openLoraGenerationModel(
   scratchDir: string,
   target: GenerationTarget = {},
 ): Promise<GenerationModel> {
-  if (!base.tokenizer) {
-    throw new Error(
-      `openLoraGenerationModel: the checkpoint has no tokenizer.json; give the model directory its tokenizer`,
-    );
-  }
-  await writeGenerationFiles(scratchDir, base, lora);
-  const model = await GenerationModel.load(scratchDir, {
-    provider: target.provider ?? "cpu",
-    log: target.log,
-  });
+  const model = await writeAndOpen("openLoraGenerationModel", base, scratchDir, target, lora);
   const shapes = loraShapes(base.config, lora);
   const feeds: Record<string, OrtTensor> = {};
   for (const [name, shape] of shapes) {

@@ -91,6 +91,16 @@ export interface UpdateTimes {
   optimizer: number;
 }
 
+/** The phases of {@link UpdateTimes} in the order an update runs them (for tables). */
+export const UPDATE_PHASES: readonly (keyof UpdateTimes)[] = [
+  "rebuild",
+  "generation",
+  "verification",
+  "scoring",
+  "backward",
+  "optimizer",
+];
+
 /** What an update reports. */
 export interface UpdateReport {
   update: number;
