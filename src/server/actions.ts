@@ -4,23 +4,10 @@
  *
  * @module
  */
+import { pipelineCommand, PRODUCTION_ENTRY } from "../workflow/executor/launch.ts";
 import { ownerAlive } from "../workflow/owner.ts";
 import type { RunRow } from "../workflow/store.ts";
 import { ApiError } from "./errors.ts";
-
-/** The permissions a resumed pipeline runs with (those of `deno task pipeline`). */
-const PIPELINE_FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net=127.0.0.1,localhost,0.0.0.0",
-  "--allow-ffi",
-  "--allow-sys",
-];
-
-/** The pipeline's production entry module. */
-const DEFAULT_ENTRY = new URL("../cli.ts", import.meta.url).pathname;
 
 /** Refuses to act on a run whose process is alive. */
 function assertNotRunning(run: RunRow): void {
@@ -34,11 +21,12 @@ function assertNotRunning(run: RunRow): void {
  * the pipeline's entry module (default `src/cli.ts`; tests pass theirs, which registers the test step kinds).
  * Returns the new process id.
  */
-export function resumeRun(run: RunRow, runsDir: string, entry = DEFAULT_ENTRY): number {
+export function resumeRun(run: RunRow, runsDir: string, entry = PRODUCTION_ENTRY): number {
   assertNotRunning(run);
   if (run.status === "done") throw new ApiError(409, `run '${run.id}' is already done; nothing to resume`);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PIPELINE_FLAGS, entry, "resume", run.id, "--runs-dir", runsDir],
+  const [deno, ...args] = pipelineCommand(entry, ["resume", run.id, "--runs-dir", runsDir]);
+  const child = new Deno.Command(deno, {
+    args,
     cwd: Deno.cwd(),
     stdin: "null",
     stdout: "null",

@@ -5,9 +5,13 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { cacheKey, describeOutput, linkTree, StepPaths, writeManifest } from "./artifacts.ts";
 import { codeVersion } from "./code_version.ts";
 import { StepRun } from "./context.ts";
+import { currentEntry } from "./executor/launch.ts";
+import { runShardedStep } from "./executor/slurm.ts";
+import { type ArrayScheduler, SlurmCli } from "./executor/slurm_cli.ts";
 import { crashPoint } from "./faults.ts";
 import { digestInputs } from "./fingerprints.ts";
 import { downstream } from "./graph.ts";
@@ -35,6 +39,10 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Overrides the item-commit interval (benchmarks and tests). */
   commitIntervalMs?: number;
+  /** Where sharded steps (`executor: slurm`) are submitted (default: the Slurm commands, {@link SlurmCli}). */
+  scheduler?: ArrayScheduler;
+  /** The pipeline entry module shards run (default: this process's, see `executor/launch.ts`). */
+  entry?: string;
 }
 
 /** Thrown inside a step attempt when the run is being interrupted. */
@@ -380,6 +388,23 @@ async function runAttempt(
   });
   try {
     await context.prepare();
+    if (step.executor.type === "slurm" && step.kind.shardable) {
+      const sharded = runShardedStep({
+        context,
+        store,
+        runId,
+        stepId: step.id,
+        kind: step.kind,
+        params,
+        paths,
+        runsDir: dirname(options.runDir),
+        settings: step.executor,
+        scheduler: options.scheduler ?? new SlurmCli(),
+        entry: options.entry ?? currentEntry(),
+      });
+      await raceAbort(sharded, controller.signal);
+    }
+    // After a merge the item loop finds every item committed; only the kind's work after the loop runs.
     await raceAbort(step.kind.run(context), controller.signal);
     await context.close();
     const refs: Record<string, ArtifactRef> = {};

@@ -150,6 +150,14 @@ export interface StepKind<S extends z.ZodType = z.ZodType> {
   readonly outputs: Readonly<Record<string, OutputSpec>>;
   /** True when each item must be processed exactly once across crashes (see {@link forEachItem}). */
   readonly exactlyOnce?: boolean;
+  /**
+   * True when the kind's work is one {@link StepContext.forEachItem} loop whose results depend only on each
+   * item and its index (per-item seeds from the index), so that the items can be split into contiguous
+   * shards run by separate processes (`executor: slurm`) and merged in item order, byte-identical to one
+   * process. Work before the loop runs in every shard; work after it runs once, in the pipeline's process,
+   * after the merge.
+   */
+  readonly shardable?: boolean;
   /** Does the work. Throwing fails the attempt; the engine retries per the step's `retry`. */
   run(ctx: StepContext<z.infer<S>>): Promise<void>;
 }
