@@ -50,6 +50,10 @@ export interface ShardedStepOptions {
   entry: string;
 }
 
+/** How many polls, and how long, a shard must look ended without finishing before it counts as failed. */
+const FAILED_POLLS = 3;
+const FAILED_GRACE_MS = 3000;
+
 /** The scheduler's job name of a step's arrays: how a head finds them again. */
 export function shardJobName(runId: string, stepId: string): string {
   return `pipeline:${runId}:${stepId}`;
@@ -156,6 +160,7 @@ export async function runShardedStep(options: ShardedStepOptions): Promise<void>
   await Deno.chmod(files.script, 0o755);
 
   let submitted = false;
+  const unfinishedSince = new Map<number, { at: number; polls: number }>();
   let lastDone = -1;
   const interval = Math.max(50, durationMs(settings.poll_interval));
   while (true) {
@@ -188,14 +193,29 @@ export async function runShardedStep(options: ShardedStepOptions): Promise<void>
         continue; // read the new tasks before judging any shard
       }
     }
-    store.putShards(rows);
+    // A task Slurm is about to requeue (after NODE_FAIL, say) may look ended for a moment: a shard counts as
+    // failed once it has looked so for a few polls and seconds.
+    for (const row of rows) {
+      if (row.state !== "failed") unfinishedSince.delete(row.shard);
+      else {
+        const seen = unfinishedSince.get(row.shard) ?? { at: Date.now(), polls: 0 };
+        unfinishedSince.set(row.shard, { at: seen.at, polls: seen.polls + 1 });
+      }
+    }
+    const confirmed = (row: ShardRow) => {
+      const seen = unfinishedSince.get(row.shard);
+      return seen !== undefined && seen.polls >= FAILED_POLLS && Date.now() - seen.at >= FAILED_GRACE_MS;
+    };
+    store.putShards(
+      rows.map((row) => row.state === "failed" && !confirmed(row) ? { ...row, state: "pending" } : row),
+    );
     const done = rows.reduce((sum, row) => sum + row.items_done, 0);
     const total = commits.every((c) => c !== undefined) ? commits[0]!.total : undefined;
     if (done !== lastDone) {
       lastDone = done;
       context.progress(done, total);
     }
-    const failed = rows.filter((row) => row.state === "failed");
+    const failed = rows.filter(confirmed);
     if (failed.length > 0) {
       const details = await Promise.all(
         failed.map(async (row) =>
