@@ -3,7 +3,7 @@ import { PIPELINE_PERMISSIONS, pipelineCommand, PRODUCTION_ENTRY } from "./launc
 
 const ROOT = new URL("../../../", import.meta.url);
 
-Deno.test("the permission list is the one of the pipeline task in deno.json", async () => {
+Deno.test("a pipeline launched by the pipeline (shards, resumes by the server) gets the permissions of `deno task pipeline`", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
     tasks: Record<string, string>;
   };

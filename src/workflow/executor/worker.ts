@@ -17,7 +17,7 @@ import { StepPaths } from "../artifacts.ts";
 import { codeVersion } from "../code_version.ts";
 import { COMMIT_INTERVAL_MS, openOutputAt, runItemLoop } from "../context.ts";
 import type { StepRegistry } from "../spec.ts";
-import type { Checkpoint, ItemLoop, RecordWriter, StepContext, StepKind } from "../step.ts";
+import type { ItemLoop, RecordWriter, StepCheckpoint, StepContext, StepKind } from "../step.ts";
 import {
   readShardCommit,
   readShardJob,
@@ -107,7 +107,7 @@ class ShardContext<P> implements StepContext<P> {
   saveCheckpoint(): Promise<void> {
     this.refuse("checkpoints");
   }
-  latestCheckpoint<M>(): Promise<Checkpoint<M> | undefined> {
+  latestCheckpoint<M>(): Promise<StepCheckpoint<M> | undefined> {
     return Promise.resolve(undefined);
   }
 
