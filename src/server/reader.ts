@@ -122,6 +122,7 @@ export class RunReader {
         ? this.require().recentEvents(run.id, row.step_id, "progress", RATE_WINDOW)
         : [],
       metrics: latest.filter((m) => m.step_id === row.step_id),
+      shards: this.require().getShards(run.id, row.step_id),
       now,
     });
   }
