@@ -178,6 +178,45 @@ clusterTest({
 });
 
 clusterTest({
+  name: "cluster: pipeline cancel cancels the run's array (scancel) and stops its head",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const slurm = await theCluster();
+    const dir = await Deno.makeTempDir({ prefix: "cluster-cancel-" });
+    const file = `${dir}/r.yaml`;
+    await Deno.writeTextFile(file, workSource(SLURM(4), 400, 100));
+    const headDone = finish(pipeline(["run", file, "--runs-dir", `${dir}/runs`, "--run-id", "r"], slurm.env));
+    const files = new ShardFiles(new StepPaths(`${dir}/runs/r`, "work"));
+    await waitFor("a shard to commit", async () => {
+      const commit = await readShardCommit(files.commit(0)).catch(() => undefined);
+      return (commit?.items ?? 0) > 0;
+    }, 60_000);
+    const cancelled = await finish(pipeline(["cancel", "r", "--runs-dir", `${dir}/runs`], slurm.env));
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    assert.match(cancelled.stderr, /cancelled the array jobs of work/);
+    const head = await headDone;
+    assert.equal(head.code, 130, head.stderr);
+    // every task ends CANCELLED (after COMPLETING while Slurm stops it; cancelled pending tasks share a line)
+    let states: string[] = [];
+    await waitFor("the tasks to end", async () => {
+      const args = ["-h", "-r", "--states=all", "--name=pipeline:r:work", "-o", "%T"];
+      states = (await slurm.command("squeue", args)).trim().split("\n");
+      return states.every((state) => state !== "COMPLETING");
+    }, 30_000);
+    assert.ok(states.length >= 1 && states.every((state) => state === "CANCELLED"), states.join(","));
+    const store = new RunStore(`${dir}/runs/pipeline.db`);
+    try {
+      assert.equal(store.getRun("r")?.status, "interrupted");
+      assert.equal(store.getStep("r", "work")?.status, "interrupted");
+    } finally {
+      store.close();
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+clusterTest({
   name: "cluster: a node killed mid-shard; Slurm requeues the shard, which continues from its last commit",
   sanitizeResources: false,
   sanitizeOps: false,
