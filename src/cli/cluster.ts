@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { cancelShardJobs } from "../workflow/executor/cancel.ts";
 import { SlurmCli } from "../workflow/executor/slurm_cli.ts";
 import { runShard } from "../workflow/executor/worker.ts";
-import { ownerAlive } from "../workflow/owner.ts";
+import { ownerAlive, remoteOwnerHost } from "../workflow/owner.ts";
 import { type CliContext, EXIT, openStore, UsageError } from "./workflow.ts";
 
 /** `shard RUN STEP K [--runs-dir DIR]`: runs shard K of a sharded step (started by the step's array job). */
@@ -64,10 +64,13 @@ export async function cancelCommand(args: string[]): Promise<number> {
       throw new UsageError(`no run '${runId}' in ${values["runs-dir"]} (see: deno task pipeline list)`);
     }
     const steps = store.getShardJobs(runId).length > 0
-      ? await cancelShardJobs(store, runId, new SlurmCli())
+      ? await cancelShardJobs(store, `${values["runs-dir"]}/${runId}`, runId, new SlurmCli())
       : [];
     if (steps.length > 0) console.error(`cancelled the array jobs of ${steps.join(", ")}`);
-    if (run.status === "running" && ownerAlive(run)) {
+    const host = remoteOwnerHost(run);
+    if (run.status === "running" && ownerAlive(run) && host) {
+      console.error(`its head runs on host ${host}: its shards stop, and it fails; or stop it there`);
+    } else if (run.status === "running" && ownerAlive(run)) {
       Deno.kill(run.pid, "SIGTERM");
       console.error(`stopping its head (pid ${run.pid}); it marks the run interrupted`);
     } else if (steps.length === 0) {

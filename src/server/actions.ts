@@ -5,7 +5,7 @@
  * @module
  */
 import { pipelineCommand, PRODUCTION_ENTRY } from "../workflow/executor/launch.ts";
-import { ownerAlive } from "../workflow/owner.ts";
+import { ownerAlive, remoteOwnerHost } from "../workflow/owner.ts";
 import type { RunRow } from "../workflow/store.ts";
 import { ApiError } from "./errors.ts";
 
@@ -46,6 +46,10 @@ export function cancelRun(run: RunRow): number {
       409,
       `run '${run.id}' is marked running but its process ${run.pid} is gone; resume it`,
     );
+  }
+  const host = remoteOwnerHost(run);
+  if (host) {
+    throw new ApiError(409, `run '${run.id}' runs on host ${host}; cancel it there (pipeline cancel)`);
   }
   Deno.kill(run.pid, "SIGTERM");
   return run.pid;

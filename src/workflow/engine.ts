@@ -17,7 +17,7 @@ import { digestInputs } from "./fingerprints.ts";
 import { downstream } from "./graph.ts";
 import { inputPaths } from "./inputs.ts";
 import { expandSteps, resolveInstance, type StepInstance } from "./matrix.ts";
-import { ownerToken } from "./owner.ts";
+import { HEARTBEAT_MS, ownerToken } from "./owner.ts";
 import { type Reporter, SilentReporter } from "./progress.ts";
 import type { StepSpec, Workflow } from "./spec.ts";
 import type { ArtifactRef } from "./step.ts";
@@ -120,12 +120,14 @@ export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
   if (options.signal?.aborted) onAbort();
   store.setRunStatus(runId, "running", null, { pid: Deno.pid, owner: ownerToken() });
   store.addEvent(runId, null, "run.started", { pid: Deno.pid });
+  const heartbeat = setInterval(() => store.touchRun(runId), HEARTBEAT_MS);
   let outcome: { status: RunStatus; error: string | null };
   try {
     outcome = await scheduleSteps(options, reporter, interrupt.signal);
   } catch (error) {
     outcome = { status: "failed", error: `the engine stopped: ${errorMessage(error)}` };
   } finally {
+    clearInterval(heartbeat);
     options.signal?.removeEventListener("abort", onAbort);
   }
   settleSteps(options, outcome.status === "interrupted" ? "interrupted" : "failed", outcome.error);

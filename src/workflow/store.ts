@@ -288,6 +288,11 @@ export class RunStore {
     );
   }
 
+  /** Refreshes a run's `updated` time: the heartbeat of its process (see owner.ts). */
+  touchRun(id: string): void {
+    this.run("UPDATE runs SET updated = ? WHERE id = ?", Date.now(), id);
+  }
+
   /** The steps of a run, in insertion (workflow) order. */
   getSteps(runId: string): StepRow[] {
     return this.all<StepRow>("SELECT * FROM steps WHERE run_id = ? ORDER BY rowid", runId);

@@ -56,7 +56,7 @@ export interface Cluster extends AsyncDisposable {
   /** Releases requeued tasks that Slurm holds back (`Reason=BeginTime`), so they start now. */
   releaseHeld(): Promise<void>;
   stop(): Promise<void>;
-  /** Sends SIGTERM to every daemon at once, without waiting (for an `unload` handler). */
+  /** Kills every process of the cluster at once and removes its folder (for an `unload` handler). */
   stopNow(): void;
 }
 
@@ -108,8 +108,12 @@ async function waitFor(
   }
 }
 
-/** The pids of processes whose command line starts with `prefix` or whose environment has `entry`. */
-function processesWith(match: { cmdlinePrefix?: string; environ?: string }): number[] {
+/**
+ * The pids of processes whose command line starts with `cmdlinePrefix`, whose environment has `environ`, or
+ * whose command line or working directory mentions `folder` (the daemons of a cluster, and the `slurmstepd`
+ * of its jobs, which run in its log folder).
+ */
+function processesWith(match: { cmdlinePrefix?: string; environ?: string; folder?: string }): number[] {
   const pids: number[] = [];
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
@@ -123,11 +127,31 @@ function processesWith(match: { cmdlinePrefix?: string; environ?: string }): num
         const environ = Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0");
         if (environ.includes(match.environ)) pids.push(pid);
       }
+      if (match.folder) {
+        const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+        const cwd = Deno.readLinkSync(`/proc/${pid}/cwd`);
+        if (cmdline.includes(match.folder) || cwd.startsWith(match.folder)) pids.push(pid);
+      }
     } catch {
       // gone, or not readable
     }
   }
   return [...new Set(pids)];
+}
+
+/** Kills (SIGKILL) every process of the cluster in `dir`: daemons, step daemons and job processes. */
+function killAll(dir: string, confPath: string): void {
+  const pids = [
+    ...processesWith({ folder: dir }),
+    ...processesWith({ environ: `SLURM_CONF=${confPath}` }),
+  ].filter((pid) => pid !== Deno.pid);
+  for (const pid of new Set(pids)) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
 }
 
 /** Starts a two-node cluster in a fresh temporary folder; waits until both nodes are idle. */
@@ -198,14 +222,8 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
         Deno.kill(pid, "SIGKILL")
       );
     }
-    // job processes left behind by a killed node
-    for (const pid of processesWith({ environ: `SLURM_CONF=${confPath}` })) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
+    // what is left: job processes of a killed node, step daemons of cancelled jobs
+    killAll(dir, confPath);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
 
@@ -269,9 +287,11 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
     },
     stop,
     stopNow() {
-      for (const file of pidFiles) {
-        const pid = readPid(file);
-        if (pid !== undefined && alive(pid)) Deno.kill(pid, "SIGTERM");
+      killAll(dir, confPath);
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch {
+        // a daemon may still be writing; the folder is temporary
       }
     },
     [Symbol.asyncDispose]: stop,

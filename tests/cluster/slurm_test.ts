@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { loadProblems } from "../../src/verify/code/problems.ts";
 import { sharedData } from "../../src/testing/shared_data.ts";
 import { readShardCommit, ShardFiles } from "../../src/workflow/executor/shards.ts";
+import { shardJobName } from "../../src/workflow/executor/slurm.ts";
 import { StepPaths } from "../../src/workflow/artifacts.ts";
 import { RunStore } from "../../src/workflow/store.ts";
 import { CLI } from "../fixtures/chain.ts";
@@ -200,7 +201,8 @@ clusterTest({
     // every task ends CANCELLED (after COMPLETING while Slurm stops it; cancelled pending tasks share a line)
     let states: string[] = [];
     await waitFor("the tasks to end", async () => {
-      const args = ["-h", "-r", "--states=all", "--name=pipeline:r:work", "-o", "%T"];
+      const name = shardJobName(`${dir}/runs/r`, "r", "work");
+      const args = ["-h", "-r", "--states=all", `--name=${name}`, "-o", "%T"];
       states = (await slurm.command("squeue", args)).trim().split("\n");
       return states.every((state) => state !== "COMPLETING");
     }, 30_000);

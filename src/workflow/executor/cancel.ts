@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts ignore
- * const cancelled = await cancelShardJobs(store, "r1", new SlurmCli()); // ["verify"]
+ * const cancelled = await cancelShardJobs(store, "runs/r1", "r1", new SlurmCli()); // ["verify"]
  * ```
  *
  * @module
@@ -13,9 +13,13 @@ import type { RunStore } from "../store.ts";
 import { shardJobName } from "./slurm.ts";
 import type { ArrayScheduler } from "./slurm_cli.ts";
 
-/** Cancels the array jobs of a run's sharded steps; returns the ids of the steps that had any. */
+/**
+ * Cancels the array jobs of a run's sharded steps (`runDir` is the run's folder); returns the ids of the
+ * steps that had any.
+ */
 export async function cancelShardJobs(
   store: RunStore,
+  runDir: string,
   runId: string,
   scheduler: ArrayScheduler,
 ): Promise<string[]> {
@@ -24,7 +28,7 @@ export async function cancelShardJobs(
     byStep.set(job.step_id, [...(byStep.get(job.step_id) ?? []), job.job_id]);
   }
   for (const [stepId, jobIds] of byStep) {
-    await scheduler.cancel(shardJobName(runId, stepId), jobIds);
+    await scheduler.cancel(shardJobName(runDir, runId, stepId), jobIds);
     store.addEvent(runId, stepId, "shards.cancelled", { jobs: jobIds });
   }
   return [...byStep.keys()];

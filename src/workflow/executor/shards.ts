@@ -95,6 +95,8 @@ export const ShardCommit = z.strictObject({
   pid: z.number().int(),
   /** `SLURM_RESTART_COUNT` of the latest writer: how often Slurm requeued the task. */
   restarts: z.number().int().min(0),
+  /** When the latest writer started its item loop, and when it last wrote (ms since the epoch). */
+  started: z.number(),
   updated: z.number(),
 });
 /** A shard's committed position. */

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import type { StepPaths } from "../artifacts.ts";
 import { codeVersion } from "../code_version.ts";
@@ -54,9 +55,13 @@ export interface ShardedStepOptions {
 const FAILED_POLLS = 3;
 const FAILED_GRACE_MS = 3000;
 
-/** The scheduler's job name of a step's arrays: how a head finds them again. */
-export function shardJobName(runId: string, stepId: string): string {
-  return `pipeline:${runId}:${stepId}`;
+/**
+ * The scheduler's job name of a step's arrays: how a head finds them again. It holds a digest of the run's
+ * folder, so runs of the same id in two runs folders never share arrays.
+ */
+export function shardJobName(runDir: string, runId: string, stepId: string): string {
+  const digest = createHash("sha256").update(resolve(runDir)).digest("hex").slice(0, 8);
+  return `pipeline:${runId}:${stepId}:${digest}`;
 }
 
 function quote(word: string): string {
@@ -142,7 +147,7 @@ export async function runShardedStep(options: ShardedStepOptions): Promise<void>
   const files = new ShardFiles(options.paths);
   const shards = settings.shards;
   const runsDir = resolve(options.runsDir);
-  const name = shardJobName(runId, stepId);
+  const name = shardJobName(options.paths.runDir, runId, stepId);
   for (let k = 0; k < shards; k++) await Deno.mkdir(files.dir(k), { recursive: true });
   const job: ShardJob = {
     runId,
@@ -179,6 +184,7 @@ export async function runShardedStep(options: ShardedStepOptions): Promise<void>
         );
       }
       if (missing.length > 0) {
+        const submitting = performance.now();
         const jobId = await scheduler.submit({
           name,
           script: files.script,
@@ -188,7 +194,8 @@ export async function runShardedStep(options: ShardedStepOptions): Promise<void>
           settings,
         });
         store.addShardJob(runId, stepId, jobId, missing);
-        store.addEvent(runId, stepId, "shards.submitted", { job: jobId, shards: missing });
+        const submitMs = performance.now() - submitting;
+        store.addEvent(runId, stepId, "shards.submitted", { job: jobId, shards: missing, submitMs });
         context.log(`submitted shards ${missing.join(",")} of ${shards} as array job ${jobId}`);
         continue; // read the new tasks before judging any shard
       }
@@ -249,6 +256,7 @@ async function mergeShards(
   files: ShardFiles,
   commits: ShardCommit[],
 ): Promise<void> {
+  const merging = performance.now();
   const output = commits[0].output;
   const target = options.paths.output(output, options.kind.outputs[output]);
   await Deno.mkdir(`${options.paths.root}/out`, { recursive: true });
@@ -281,6 +289,11 @@ async function mergeShards(
     items: commits[0].total,
     bytes,
   }, ledger);
-  options.store.addEvent(options.runId, options.stepId, "shards.merged", { shards: commits.length, bytes });
+  const mergeMs = performance.now() - merging;
+  options.store.addEvent(options.runId, options.stepId, "shards.merged", {
+    shards: commits.length,
+    bytes,
+    mergeMs,
+  });
   options.context.log(`merged ${commits.length} shards: ${commits[0].total} items, ${bytes} bytes`);
 }

@@ -141,6 +141,7 @@ class ShardContext<P> implements StepContext<P> {
       ledger: earlier?.ledger ?? [],
       finished: false,
       ...writer(),
+      started: Date.now(),
       updated: Date.now(),
     };
     commit.finished = commit.items >= range.end;
