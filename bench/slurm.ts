@@ -19,6 +19,8 @@ import { clusterSkipped, startCluster } from "../tests/cluster/harness.ts";
 
 const SAMPLES = 800;
 const SHARDS = 4;
+/** The cluster's nodes (1 CPU each): shards run this many at a time. */
+const NODES = 2;
 
 function workflow(problems: string, samples: string, executor: string, concurrency: number): string {
   return `name: bench-slurm
@@ -129,10 +131,17 @@ if (import.meta.main) {
         seconds(firstStart - submitted.ts)
       } after submission)`,
     );
-    console.log(`    shard work (item loops):             ${work.map(seconds).join(", ")}`);
-    console.log(`    poll lag after the last shard:       ${seconds(merged.ts - mergeMs - lastDone)}`);
-    console.log(`    merge (${SAMPLES} records):             ${seconds(mergeMs)}`);
+    console.log(`    shard work (item loops):              ${work.map(seconds).join(", ")}`);
+    console.log(`    poll lag after the last shard:        ${seconds(merged.ts - mergeMs - lastDone)}`);
+    console.log(`    merge (${SAMPLES} records):                ${seconds(mergeMs)}`);
     console.log(`    after the merge (head runs the kind): ${seconds(finished - merged.ts)}`);
+    const stepMs = finished - started;
+    const workPerNode = work.reduce((a, b) => a + b, 0) / NODES;
+    console.log(
+      `  overhead beyond the shards' work (step time - total work / ${NODES} nodes): ${
+        seconds(stepMs - workPerNode)
+      } (${((100 * (stepMs - workPerNode)) / stepMs).toFixed(1)}% of the step)`,
+    );
   } finally {
     await cluster.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
