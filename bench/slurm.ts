@@ -10,37 +10,17 @@
  * Run: deno task bench slurm
  */
 import { sharedData } from "../src/testing/shared_data.ts";
-import { loadProblems } from "../src/verify/code/problems.ts";
 import { readShardCommit, type ShardCommit, ShardFiles } from "../src/workflow/executor/shards.ts";
 import { StepPaths } from "../src/workflow/artifacts.ts";
 import { RunStore } from "../src/workflow/store.ts";
 import { CLI } from "../tests/fixtures/chain.ts";
+import { humanEvalVerifyWorkflow, writeHumanEvalSamples } from "../tests/fixtures/humaneval_verify.ts";
 import { clusterSkipped, startCluster } from "../tests/cluster/harness.ts";
 
 const SAMPLES = 800;
 const SHARDS = 4;
 /** The cluster's nodes (1 CPU each): shards run this many at a time. */
 const NODES = 2;
-
-function workflow(problems: string, samples: string, executor: string, concurrency: number): string {
-  return `name: bench-slurm
-executor: ${executor}
-steps:
-  - id: problems
-    uses: dataset.load
-    with: { path: ${problems} }
-  - id: samples
-    uses: dataset.load
-    with: { path: ${samples} }
-  - id: verify
-    uses: verify.code
-    needs: [problems, samples]
-    with:
-      problems: \${{ steps.problems.outputs.records }}
-      samples: \${{ steps.samples.outputs.records }}
-      concurrency: ${concurrency}
-`;
-}
 
 async function run(dir: string, runId: string, source: string, env: Record<string, string>): Promise<number> {
   const file = `${dir}/${runId}.yaml`;
@@ -67,26 +47,20 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   const dir = await Deno.makeTempDir({ prefix: "bench-slurm-" });
-  const problems = [...(await loadProblems(humanEval.path, "python")).values()];
-  const pairs = problems.flatMap((p) => [
-    { task_id: p.taskId, completion: p.canonicalSolution ?? "" },
-    { task_id: p.taskId, completion: "    pass\n" },
-  ]);
-  const samples = Array.from({ length: SAMPLES }, (_, i) => pairs[i % pairs.length]);
-  await Deno.writeTextFile(`${dir}/samples.jsonl`, samples.map((s) => JSON.stringify(s)).join("\n") + "\n");
+  await writeHumanEvalSamples(humanEval.path, `${dir}/samples.jsonl`, SAMPLES);
   const cluster = await startCluster();
   try {
     const localSeconds = await run(
       dir,
       "local",
-      workflow(humanEval.path, `${dir}/samples.jsonl`, "local", 2),
+      humanEvalVerifyWorkflow(humanEval.path, `${dir}/samples.jsonl`, "local", 2),
       {},
     );
     const slurm = `{ type: slurm, shards: ${SHARDS}, poll_interval: 1s }`;
     const shardedSeconds = await run(
       dir,
       "sharded",
-      workflow(humanEval.path, `${dir}/samples.jsonl`, slurm, 1),
+      humanEvalVerifyWorkflow(humanEval.path, `${dir}/samples.jsonl`, slurm, 1),
       cluster.env,
     );
     const same = (await Deno.readTextFile(`${dir}/runs/local/steps/verify/out/results.jsonl`)) ===

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { sleep } from "../util/async.ts";
 import { dirname } from "node:path";
 import { cacheKey, describeOutput, linkTree, StepPaths, writeManifest } from "./artifacts.ts";
 import { codeVersion } from "./code_version.ts";
@@ -443,17 +444,5 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
   });
 }

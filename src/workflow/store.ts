@@ -361,15 +361,7 @@ export class RunStore {
     ledger: boolean,
   ): void {
     this.transaction(() => {
-      this.run(
-        `INSERT INTO item_commits (run_id, step_id, output, items, bytes) VALUES (?,?,?,?,?)
-         ON CONFLICT (run_id, step_id, output) DO UPDATE SET items = excluded.items, bytes = excluded.bytes`,
-        runId,
-        stepId,
-        output,
-        commit.items,
-        commit.bytes,
-      );
+      this.putItemCommit(runId, stepId, output, commit);
       if (ledger) this.extendLedger(runId, stepId, from, commit.items);
       this.run(
         "UPDATE steps SET items_done = ? WHERE run_id = ? AND step_id = ?",
@@ -394,15 +386,7 @@ export class RunStore {
     this.transaction(() => {
       this.run("DELETE FROM item_ledger WHERE run_id = ? AND step_id = ?", runId, stepId);
       for (const [first, last] of ledger ?? []) this.extendLedger(runId, stepId, first, last);
-      this.run(
-        `INSERT INTO item_commits (run_id, step_id, output, items, bytes) VALUES (?,?,?,?,?)
-         ON CONFLICT (run_id, step_id, output) DO UPDATE SET items = excluded.items, bytes = excluded.bytes`,
-        runId,
-        stepId,
-        output,
-        commit.items,
-        commit.bytes,
-      );
+      this.putItemCommit(runId, stepId, output, commit);
       this.run(
         "UPDATE steps SET items_done = ?, items_total = ? WHERE run_id = ? AND step_id = ?",
         commit.items,
@@ -477,6 +461,18 @@ export class RunStore {
       if (/no such table/.test((error as Error).message)) return []; // read-only view of an older store
       throw error;
     }
+  }
+
+  private putItemCommit(runId: string, stepId: string, output: string, commit: ItemCommit): void {
+    this.run(
+      `INSERT INTO item_commits (run_id, step_id, output, items, bytes) VALUES (?,?,?,?,?)
+       ON CONFLICT (run_id, step_id, output) DO UPDATE SET items = excluded.items, bytes = excluded.bytes`,
+      runId,
+      stepId,
+      output,
+      commit.items,
+      commit.bytes,
+    );
   }
 
   private extendLedger(runId: string, stepId: string, first: number, last: number): void {

@@ -6,13 +6,13 @@
  * repeated. One cluster serves the file's tests, which run in order.
  */
 import assert from "node:assert/strict";
-import { loadProblems } from "../../src/verify/code/problems.ts";
 import { sharedData } from "../../src/testing/shared_data.ts";
 import { readShardCommit, ShardFiles } from "../../src/workflow/executor/shards.ts";
 import { shardJobName } from "../../src/workflow/executor/slurm.ts";
 import { StepPaths } from "../../src/workflow/artifacts.ts";
 import { RunStore } from "../../src/workflow/store.ts";
 import { CLI } from "../fixtures/chain.ts";
+import { humanEvalVerifyWorkflow, writeHumanEvalSamples } from "../fixtures/humaneval_verify.ts";
 import { type Cluster, clusterSkipped, clusterTest, startCluster } from "./harness.ts";
 
 const humanEval = sharedData("humaneval/HumanEval.jsonl.gz");
@@ -64,6 +64,15 @@ function output(dir: string, runId: string, step: string, name: string): Promise
   return Deno.readTextFile(`${dir}/runs/${runId}/steps/${step}/out/${name}.jsonl`);
 }
 
+/** Waits until shard `k` of step `work` of run `r` in `dir` has committed at least one item. */
+function firstCommit(dir: string, k = 0): Promise<void> {
+  const files = new ShardFiles(new StepPaths(`${dir}/runs/r`, "work"));
+  return waitFor(`shard ${k} to commit`, async () => {
+    const commit = await readShardCommit(files.commit(k)).catch(() => undefined);
+    return commit !== undefined && commit.items > commit.first;
+  }, 60_000);
+}
+
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -93,30 +102,9 @@ Deno.test({
   async fn() {
     const slurm = await theCluster();
     const dir = await Deno.makeTempDir({ prefix: "cluster-humaneval-" });
-    const problems = [...(await loadProblems(humanEval.path, "python")).values()];
-    const samples = problems.flatMap((p) => [
-      { task_id: p.taskId, completion: p.canonicalSolution ?? "" },
-      { task_id: p.taskId, completion: "    pass\n" },
-    ]);
-    await Deno.writeTextFile(`${dir}/samples.jsonl`, samples.map((s) => JSON.stringify(s)).join("\n") + "\n");
+    await writeHumanEvalSamples(humanEval.path, `${dir}/samples.jsonl`);
     const source = (executor: string) =>
-      `name: humaneval-shards
-executor: ${executor}
-steps:
-  - id: problems
-    uses: dataset.load
-    with: { path: ${humanEval.path} }
-  - id: samples
-    uses: dataset.load
-    with: { path: ${dir}/samples.jsonl }
-  - id: verify
-    uses: verify.code
-    needs: [problems, samples]
-    with:
-      problems: \${{ steps.problems.outputs.records }}
-      samples: \${{ steps.samples.outputs.records }}
-      concurrency: 1
-`;
+      humanEvalVerifyWorkflow(humanEval.path, `${dir}/samples.jsonl`, executor, 1);
     await runWorkflow(dir, "local", source("local"), {});
     // --force: the local run's results would otherwise be reused (the executor is not part of the cache key)
     await runWorkflow(dir, "sharded", source(SLURM(4)), slurm.env, ["--force"]);
@@ -154,11 +142,7 @@ clusterTest({
     await Deno.writeTextFile(file, workSource(SLURM(4), 48, 250));
     const head = pipeline(["run", file, "--runs-dir", `${dir}/runs`, "--run-id", "r"], slurm.env);
     const headDone = finish(head);
-    const files = new ShardFiles(new StepPaths(`${dir}/runs/r`, "work"));
-    await waitFor("a shard to commit", async () => {
-      const commit = await readShardCommit(files.commit(0)).catch(() => undefined);
-      return (commit?.items ?? 0) > 0;
-    }, 60_000);
+    await firstCommit(dir);
     head.kill("SIGKILL");
     assert.equal((await headDone).code, 137);
     const resumed = await finish(pipeline(["resume", "r", "--runs-dir", `${dir}/runs`], slurm.env));
@@ -188,11 +172,7 @@ clusterTest({
     const file = `${dir}/r.yaml`;
     await Deno.writeTextFile(file, workSource(SLURM(4), 400, 100));
     const headDone = finish(pipeline(["run", file, "--runs-dir", `${dir}/runs`, "--run-id", "r"], slurm.env));
-    const files = new ShardFiles(new StepPaths(`${dir}/runs/r`, "work"));
-    await waitFor("a shard to commit", async () => {
-      const commit = await readShardCommit(files.commit(0)).catch(() => undefined);
-      return (commit?.items ?? 0) > 0;
-    }, 60_000);
+    await firstCommit(dir);
     const cancelled = await finish(pipeline(["cancel", "r", "--runs-dir", `${dir}/runs`], slurm.env));
     assert.equal(cancelled.code, 0, cancelled.stderr);
     assert.match(cancelled.stderr, /cancelled the array jobs of work/);

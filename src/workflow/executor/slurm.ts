@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { sleep } from "../../util/async.ts";
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import type { StepPaths } from "../artifacts.ts";
@@ -73,18 +74,6 @@ export function batchScript(entry: string, runsDir: string, runId: string, stepI
   const command = pipelineCommand(entry, ["shard", runId, stepId]).map(quote).join(" ");
   return `#!/bin/bash\n# written by the pipeline's head for step '${stepId}' of run '${runId}'\n` +
     `exec ${command} "$SLURM_ARRAY_TASK_ID" --runs-dir ${quote(runsDir)}\n`;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const timer = setTimeout(finish, ms);
-    function finish() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", finish);
-      done();
-    }
-    signal.addEventListener("abort", finish, { once: true });
-  });
 }
 
 /** The head's view of one shard: its latest task (if the scheduler knows one) and its commit. */
