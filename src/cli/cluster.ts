@@ -63,9 +63,10 @@ export async function cancelCommand(args: string[]): Promise<number> {
     if (!run) {
       throw new UsageError(`no run '${runId}' in ${values["runs-dir"]} (see: deno task pipeline list)`);
     }
-    const steps = store.getShardJobs(runId).length > 0
-      ? await cancelShardJobs(store, `${values["runs-dir"]}/${runId}`, runId, new SlurmCli())
-      : [];
+    const jobs = store.getShardJobs(runId);
+    const runDir = `${values["runs-dir"]}/${runId}`;
+    const steps = jobs.length > 0 ? await cancelShardJobs(jobs, runDir, new SlurmCli()) : [];
+    for (const step of steps) store.addEvent(runId, step, "shards.cancelled", {});
     if (steps.length > 0) console.error(`cancelled the array jobs of ${steps.join(", ")}`);
     const host = remoteOwnerHost(run);
     if (run.status === "running" && ownerAlive(run) && host) {

@@ -6,7 +6,9 @@
  */
 import { pipelineCommand, PRODUCTION_ENTRY } from "../workflow/executor/launch.ts";
 import { ownerAlive, remoteOwnerHost } from "../workflow/owner.ts";
-import type { RunRow } from "../workflow/store.ts";
+import type { RunRow, ShardJobRow } from "../workflow/store.ts";
+import { cancelShardJobs } from "../workflow/executor/cancel.ts";
+import { type ArrayScheduler, SlurmCli } from "../workflow/executor/slurm_cli.ts";
 import { ApiError } from "./errors.ts";
 
 /** Refuses to act on a run whose process is alive. */
@@ -38,8 +40,17 @@ export function resumeRun(run: RunRow, runsDir: string, entry = PRODUCTION_ENTRY
   return child.pid;
 }
 
-/** Sends SIGTERM to the process running `run`. Returns its pid. */
-export function cancelRun(run: RunRow): number {
+/**
+ * Sends SIGTERM to the process running `run` and, when its steps run on Slurm (`jobs`, the run store's rows;
+ * `runDir`, the run's folder), cancels their arrays (`scancel`, in the background: its failure is logged).
+ * Returns the pid.
+ */
+export function cancelRun(
+  run: RunRow,
+  jobs: readonly ShardJobRow[] = [],
+  runDir = "",
+  scheduler: ArrayScheduler = new SlurmCli(),
+): number {
   if (run.status !== "running") throw new ApiError(409, `run '${run.id}' is ${run.status}, not running`);
   if (!ownerAlive(run)) {
     throw new ApiError(
@@ -50,6 +61,11 @@ export function cancelRun(run: RunRow): number {
   const host = remoteOwnerHost(run);
   if (host) {
     throw new ApiError(409, `run '${run.id}' runs on host ${host}; cancel it there (pipeline cancel)`);
+  }
+  if (jobs.length > 0) {
+    cancelShardJobs(jobs, runDir, scheduler).catch((error) =>
+      console.error(`cancel ${run.id}: its Slurm arrays: ${(error as Error).message}`)
+    );
   }
   Deno.kill(run.pid, "SIGTERM");
   return run.pid;

@@ -10,6 +10,7 @@ import { dirname } from "node:path";
 import { cacheKey, describeOutput, linkTree, StepPaths, writeManifest } from "./artifacts.ts";
 import { codeVersion } from "./code_version.ts";
 import { StepRun } from "./context.ts";
+import { cancelShardJobs } from "./executor/cancel.ts";
 import { currentEntry } from "./executor/launch.ts";
 import { runShardedStep } from "./executor/slurm.ts";
 import { type ArrayScheduler, SlurmCli } from "./executor/slurm_cli.ts";
@@ -44,6 +45,14 @@ export interface ExecuteOptions {
   scheduler?: ArrayScheduler;
   /** The pipeline entry module shards run (default: this process's, see `executor/launch.ts`). */
   entry?: string;
+}
+
+/** Cancels the Slurm arrays a step submitted (if any) before its files are removed to run it over. */
+async function cancelStepArrays(options: ExecuteOptions, stepId: string): Promise<void> {
+  const jobs = options.store.getShardJobs(options.runId, stepId);
+  if (jobs.length === 0) return;
+  await cancelShardJobs(jobs, options.runDir, options.scheduler ?? new SlurmCli());
+  options.store.addEvent(options.runId, stepId, "shards.cancelled", { reason: "the step runs over" });
 }
 
 /** Thrown inside a step attempt when the run is being interrupted. */
@@ -102,6 +111,7 @@ export async function resetFrom(options: ExecuteOptions, from: string): Promise<
   }
   const ids = [...new Set(starts.flatMap((start) => [...downstream(steps, start.id)]))];
   for (const id of ids) {
+    await cancelStepArrays(options, id);
     store.resetStep(runId, id);
     await Deno.remove(new StepPaths(runDir, id).root, { recursive: true }).catch(() => {});
   }
@@ -254,6 +264,7 @@ async function forgetStaleProgress(
   const row = options.store.getStep(options.runId, step.id);
   if (!row?.cache_key || row.cache_key === key || row.attempts === 0) return;
   reporter.log(step.id, "its inputs or code changed since its last attempt: starting it over");
+  await cancelStepArrays(options, step.id);
   options.store.resetStep(options.runId, step.id);
   options.store.addEvent(options.runId, step.id, "step.reset", { reason: "inputs or code changed" });
   await Deno.remove(new StepPaths(options.runDir, step.id).root, { recursive: true }).catch(() => {});

@@ -409,15 +409,27 @@ export class RunStore {
     );
   }
 
-  /** The array jobs of a run (or of one of its steps), oldest first. */
+  /** The array jobs of a run (or of one of its steps), oldest first; empty in a store written before shards. */
   getShardJobs(runId: string, stepId?: string): ShardJobRow[] {
-    return stepId === undefined
-      ? this.all<ShardJobRow>("SELECT * FROM shard_jobs WHERE run_id = ? ORDER BY submitted", runId)
-      : this.all<ShardJobRow>(
-        "SELECT * FROM shard_jobs WHERE run_id = ? AND step_id = ? ORDER BY submitted",
-        runId,
-        stepId,
-      );
+    return this.shardTable(() =>
+      stepId === undefined
+        ? this.all<ShardJobRow>("SELECT * FROM shard_jobs WHERE run_id = ? ORDER BY submitted", runId)
+        : this.all<ShardJobRow>(
+          "SELECT * FROM shard_jobs WHERE run_id = ? AND step_id = ? ORDER BY submitted",
+          runId,
+          stepId,
+        )
+    );
+  }
+
+  /** Rows of a shard table; none from a read-only view of a store older than those tables (version 3). */
+  private shardTable<T>(read: () => T[]): T[] {
+    try {
+      return read();
+    } catch (error) {
+      if (/no such table/.test((error as Error).message)) return [];
+      throw error;
+    }
   }
 
   /** Stores the head's view of shards (one transaction). */
@@ -449,18 +461,15 @@ export class RunStore {
 
   /** The shards of a run (or of one step), by step and index; empty in a store written before shards. */
   getShards(runId: string, stepId?: string): ShardRow[] {
-    try {
-      return stepId === undefined
+    return this.shardTable(() =>
+      stepId === undefined
         ? this.all<ShardRow>("SELECT * FROM shards WHERE run_id = ? ORDER BY step_id, shard", runId)
         : this.all<ShardRow>(
           "SELECT * FROM shards WHERE run_id = ? AND step_id = ? ORDER BY shard",
           runId,
           stepId,
-        );
-    } catch (error) {
-      if (/no such table/.test((error as Error).message)) return []; // read-only view of an older store
-      throw error;
-    }
+        )
+    );
   }
 
   private putItemCommit(runId: string, stepId: string, output: string, commit: ItemCommit): void {

@@ -1,35 +1,35 @@
 /**
- * Cancelling a run's cluster work: every array job the run's sharded steps submitted (found by job name as
- * well as by the ids in the run store, so an array whose id the head never recorded is cancelled too).
+ * Cancelling a run's cluster work: every array job its sharded steps submitted (found by job name as well as
+ * by the recorded ids, so an array whose id the head never recorded is cancelled too).
  *
  * @example
  * ```ts ignore
- * const cancelled = await cancelShardJobs(store, "runs/r1", "r1", new SlurmCli()); // ["verify"]
+ * const steps = await cancelShardJobs(store.getShardJobs("r1"), "runs/r1", new SlurmCli()); // ["verify"]
  * ```
  *
  * @module
  */
-import type { RunStore } from "../store.ts";
+import type { ShardJobRow } from "../store.ts";
 import { shardJobName } from "./slurm.ts";
 import type { ArrayScheduler } from "./slurm_cli.ts";
 
 /**
- * Cancels the array jobs of a run's sharded steps (`runDir` is the run's folder); returns the ids of the
- * steps that had any.
+ * Cancels the array jobs `jobs` (the run store's rows of one run, whose folder is `runDir`); returns the ids
+ * of the steps they belong to.
  */
 export async function cancelShardJobs(
-  store: RunStore,
+  jobs: readonly ShardJobRow[],
   runDir: string,
-  runId: string,
   scheduler: ArrayScheduler,
 ): Promise<string[]> {
-  const byStep = new Map<string, string[]>();
-  for (const job of store.getShardJobs(runId)) {
-    byStep.set(job.step_id, [...(byStep.get(job.step_id) ?? []), job.job_id]);
+  const byStep = new Map<string, { runId: string; ids: string[] }>();
+  for (const job of jobs) {
+    const entry = byStep.get(job.step_id) ?? { runId: job.run_id, ids: [] };
+    entry.ids.push(job.job_id);
+    byStep.set(job.step_id, entry);
   }
-  for (const [stepId, jobIds] of byStep) {
-    await scheduler.cancel(shardJobName(runDir, runId, stepId), jobIds);
-    store.addEvent(runId, stepId, "shards.cancelled", { jobs: jobIds });
+  for (const [stepId, { runId, ids }] of byStep) {
+    await scheduler.cancel(shardJobName(runDir, runId, stepId), ids);
   }
   return [...byStep.keys()];
 }

@@ -5,13 +5,14 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { testStepKinds } from "../../steps/testing.ts";
-import { createRun, type ExecuteOptions, executeRun } from "../engine.ts";
+import { createRun, type ExecuteOptions, executeRun, resetFrom } from "../engine.ts";
 import { applyOverrides, parseWorkflow } from "../spec.ts";
 import { RunStore } from "../store.ts";
 import { readShardCommit, ShardFiles, shardRange } from "./shards.ts";
 import { LocalArrayScheduler } from "./testing.ts";
 import { StepPaths } from "../artifacts.ts";
 import { arraySpec, isActive, parseSqueue, sbatchArgs } from "./slurm_cli.ts";
+import { shardJobName } from "./slurm.ts";
 import { ExecutorSpec } from "../spec.ts";
 
 const ENTRY = fileURLToPath(new URL("../../../tests/fixtures/pipeline.ts", import.meta.url));
@@ -170,4 +171,32 @@ Deno.test("sbatch arguments carry the executor settings; squeue lines are parsed
     { arrayJobId: "7", index: 2, state: "PENDING", node: null, reason: "BeginTime" },
   ]);
   assert.ok(isActive("PENDING") && isActive("RUNNING") && !isActive("NODE_FAIL") && !isActive("COMPLETED"));
+});
+
+Deno.test("an interrupted head leaves its shards running; re-running the step (--from) cancels them", async () => {
+  const dir = await Deno.makeTempDir();
+  const source = workflowSource(SLURM).replace("batch_size: 4,", "batch_size: 1, work_ms: 200,");
+  const options = await start(dir, "i", source);
+  const scheduler = new LocalArrayScheduler();
+  const interrupt = new AbortController();
+  try {
+    const running = executeRun({ ...options, scheduler, signal: interrupt.signal });
+    const files = new ShardFiles(new StepPaths(options.runDir, "work"));
+    while (!(await readShardCommit(files.commit(0)))?.ledger.length) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    interrupt.abort();
+    assert.equal(await running, "interrupted");
+    const tasks = await scheduler.tasks(shardJobName(options.runDir, "i", "work"));
+    assert.deepEqual(tasks.map((t) => t.state), ["RUNNING", "RUNNING", "RUNNING"]);
+    await resetFrom({ ...options, scheduler }, "work");
+    await scheduler.close();
+    const after = await scheduler.tasks(shardJobName(options.runDir, "i", "work"));
+    assert.deepEqual(after.map((t) => t.state), ["CANCELLED", "CANCELLED", "CANCELLED"]);
+    assert.deepEqual(options.store.getShardJobs("i", "work"), [], "the step's array jobs are forgotten");
+  } finally {
+    await scheduler.close();
+    options.store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

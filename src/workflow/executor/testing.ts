@@ -17,6 +17,8 @@ import type { ArrayScheduler, ArraySubmission, ArrayTask } from "./slurm_cli.ts"
 interface LocalTask {
   task: ArrayTask;
   child: Deno.ChildProcess;
+  /** Set by `cancel`: the task ends CANCELLED however its process exits, as under Slurm. */
+  cancelled: boolean;
 }
 
 /** Runs array tasks as local processes; job ids count from 1. */
@@ -37,10 +39,11 @@ export class LocalArrayScheduler implements ArrayScheduler {
         stdin: "null",
       }).spawn();
       const task: ArrayTask = { arrayJobId: jobId, index, state: "RUNNING", node: "local", reason: null };
+      const local: LocalTask = { task, child, cancelled: false };
       child.status.then((status) => {
-        task.state = status.success ? "COMPLETED" : status.signal ? "CANCELLED" : "FAILED";
+        task.state = local.cancelled ? "CANCELLED" : status.success ? "COMPLETED" : "FAILED";
       });
-      return { task, child };
+      return local;
     });
     this.running.push({ name: job.name, tasks });
     this.submissions.push({ jobId, indices: [...job.indices] });
@@ -55,10 +58,11 @@ export class LocalArrayScheduler implements ArrayScheduler {
 
   cancel(name: string): Promise<void> {
     for (const job of this.running.filter((j) => j.name === name)) {
-      for (const { task, child } of job.tasks) {
-        if (task.state === "RUNNING") {
+      for (const local of job.tasks) {
+        if (local.task.state === "RUNNING") {
+          local.cancelled = true;
           try {
-            child.kill("SIGTERM");
+            local.child.kill("SIGTERM");
           } catch {
             // it just ended
           }
