@@ -417,9 +417,14 @@ async function runAttempt(
         entry: options.entry ?? currentEntry(),
       });
       await raceAbort(sharded, controller.signal);
+      // A kind with outputs besides its item loop's writes them after the loop: run it here, where the loop
+      // finds every item committed, so that only that work runs (in this process, after the merge).
+      if (Object.keys(step.kind.outputs).length > 1) {
+        await raceAbort(step.kind.run(context), controller.signal);
+      }
+    } else {
+      await raceAbort(step.kind.run(context), controller.signal);
     }
-    // After a merge the item loop finds every item committed; only the kind's work after the loop runs.
-    await raceAbort(step.kind.run(context), controller.signal);
     await context.close();
     const refs: Record<string, ArtifactRef> = {};
     for (const [name, spec] of Object.entries(step.kind.outputs)) {

@@ -4,8 +4,9 @@
  * tasks still run: a new head re-attaches to them), polls the scheduler and the shards' commit files,
  * mirrors both into the run store (shard states, progress, job ids), and when every shard is finished merges
  * their records in item order into the step's output: byte for byte what one process would have written,
- * since per-item seeds come from the item index. The engine then runs the step kind in its own process,
- * where the item loop finds every item committed and only the work after it (for example metrics) runs.
+ * since per-item seeds come from the item index. For a kind with outputs besides its loop's, the engine then
+ * runs the kind in its own process, where the item loop finds every item committed and only the work after
+ * it (for example metrics) runs.
  *
  * A shard whose task is gone without finishing (it failed, or was cancelled) fails the attempt with its log's
  * path; the shards still running keep running, and the next attempt (`retry:`) or `pipeline resume`
