@@ -1,6 +1,7 @@
 /**
- * One SCoRe Stage I update with LoRA over frozen base weights at three model sizes, on random checkpoints:
- * the time split (generation, verification, reference scoring, forward + backward, optimizer, and the
+ * One SCoRe Stage I update with LoRA over frozen base weights at several model sizes, on random checkpoints:
+ * the time split (generation, verification, forward + backward with the base reference scored in the same
+ * graph, optimizer, and the
  * overhead outside them), the one-off graph builds, and the process's peak RSS.
  *
  *     deno task bench scale                                     # 10m and 127m
@@ -21,7 +22,7 @@ import { type LlamaConfig, parameterCount } from "../src/model/config.ts";
 import { type Provider, PROVIDERS } from "../src/model/runtime.ts";
 import { initCheckpoint } from "../src/model/init.ts";
 import type { LoraOptions } from "../src/model/llama/decoder.ts";
-import { ScoringSession, TrainingSession } from "../src/model/llama/sessions.ts";
+import { TrainingSession } from "../src/model/llama/sessions.ts";
 import { initLoraAdapters } from "../src/model/lora.ts";
 import { Adam } from "../src/training/adam.ts";
 import { mathVerifier } from "../src/training/math_verifier.ts";
@@ -128,15 +129,13 @@ async function runSize(size: string, rank: number, provider: Provider): Promise<
   const generation = await openLoraGenerationModel(policy, lora, adapters, join(scratch, "generation"), {
     provider,
   });
+  // Stage I's reference is the base model: the training graph scores it (no separate scoring graph)
   const training = await TrainingSession.create(config, {
     provider,
     lora,
     frozen: policy.weights,
+    baseReference: true,
     graphDir: join(scratch, "training"),
-  });
-  const scoring = await ScoringSession.create(config, {
-    frozen: policy.weights,
-    graphDir: join(scratch, "ref"),
   });
   const buildSeconds = (performance.now() - buildStart) / 1000;
   // the graphs hold the frozen weights now; the step lets go of its own copy the same way
@@ -147,7 +146,6 @@ async function runSize(size: string, rank: number, provider: Provider): Promise<
     policy: tokenizerOnly,
     reference: tokenizerOnly,
     training,
-    scoring,
     adam: new Adam(scoreAdamSettings(settings)),
     problems: readProblems(await readJsonl("datasets/toy-math/train.jsonl"), fields),
     prompts: { template: "{problem}\n", style: "plain", instruction: "Check the solution above and fix it." },
@@ -186,7 +184,6 @@ async function runSize(size: string, rank: number, provider: Provider): Promise<
   }
   await generation.close();
   await training.release();
-  await scoring.release();
   await Deno.remove(scratch, { recursive: true });
 }
 

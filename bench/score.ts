@@ -97,7 +97,7 @@ async function main(args: string[]): Promise<number> {
     );
   }
   await trainer.training.release();
-  await trainer.scoring.release();
+  await trainer.scoring?.release();
   await Deno.remove(scratch, { recursive: true });
   return 0;
 }

@@ -115,13 +115,15 @@ function stepShape(kind: string, p: StepParams, config: LlamaConfig, promptToken
     };
   }
   const sequences = num(kind === "eval.selfcorrect" ? "batch_size" : "generation_batch_size", 32);
+  // LoRA over the reference's own weights scores the reference inside the training graph
+  const sameModel = JSON.stringify(p.model) === JSON.stringify(p.reference);
   // attempt 2's prompt holds the problem, attempt 1 and the instruction
   const longestPrompt = promptTokens + newTokens;
   return {
     config,
     lora,
     trains,
-    reference: trains,
+    reference: trains && !(lora && sameModel),
     generates: true,
     microbatchRows: rows,
     maxRowTokens: longestPrompt + newTokens,

@@ -147,3 +147,35 @@ Deno.test("merging needs the base weight of every adapted projection", () => {
   );
   assert.equal(parameterShapes(config).has("model.layers.0.self_attn.q_proj.weight"), true);
 });
+
+Deno.test("a training graph that scores its base reference itself equals one fed the reference's log-probs", async () => {
+  const base = initWeights(config, 9);
+  const adapters = trainedAdapters(10);
+  const fed = await TrainingSession.create(config, { threads: 1, lora, frozen: base });
+  const inGraph = await TrainingSession.create(config, {
+    threads: 1,
+    lora,
+    frozen: base,
+    baseReference: true,
+  });
+  const scorer = await ScoringSession.create(config, { threads: 1, frozen: base });
+  try {
+    assert.equal(fed.scoresReference, false);
+    assert.equal(inGraph.scoresReference, true);
+    const klWeights = Float32Array.from(tokens.attentionMask, (m, i) => (i % 4 === 0 ? 0 : m * 0.3));
+    const tokenWeights = Float32Array.from(tokens.attentionMask, (m, i) => m * (i % 3 - 1));
+    const reference = (await scorer.score(new Map(), tokens)).logprobs.map((lp, i) =>
+      klWeights[i] === 0 ? -1e4 : lp
+    );
+    const batch = { ...tokens, tokenWeights, klWeights };
+    const a = await fed.lossAndGrads(adapters, { ...batch, refLogprobs: reference });
+    const b = await inGraph.lossAndGrads(adapters, { ...batch, refLogprobs: new Float32Array(10) });
+    assert.ok(Math.abs(a.loss - b.loss) < 1e-4, `${a.loss} vs ${b.loss}`);
+    for (const [name, grad] of a.grads) assertClose(b.grads.get(name)!, grad, 1e-4, name);
+    klWeights.forEach((w, i) =>
+      w !== 0 && assert.ok(Math.abs(b.refLogprobs![i] - reference[i]) < 1e-4, `ref ${i}`)
+    );
+  } finally {
+    await Promise.all([fed.release(), inGraph.release(), scorer.release()]);
+  }
+});

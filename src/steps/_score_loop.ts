@@ -101,9 +101,11 @@ export async function runScoreStep(ctx: StepContext<ScoreStepParams>, stage: Sco
       lora: lora?.options,
       frozen,
       loraDropout: lora && lora.dropout > 0 ? { rate: lora.dropout, seed: params.seed } : undefined,
+      // LoRA over the reference's own weights: the training graph scores the reference (one weight copy less)
+      baseReference: sameReference,
       graphDir: lora ? join(ctx.workDir, "training-graph") : undefined,
     }),
-    scoring: await ScoringSession.create(reference.config, {
+    scoring: sameReference ? undefined : await ScoringSession.create(reference.config, {
       provider,
       frozen: lora ? reference.weights : undefined,
       graphDir: lora ? join(ctx.workDir, "reference-graph") : undefined,
@@ -229,7 +231,7 @@ function useSelectedWeights(
 async function closeAll(trainer: ScoreTrainer, base: GenerationModel | undefined): Promise<void> {
   await trainer.lora?.generation.close();
   await trainer.training.release();
-  await trainer.scoring.release();
+  await trainer.scoring?.release();
   await trainer.verifier.close?.();
   await base?.close();
 }

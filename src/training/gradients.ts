@@ -25,8 +25,12 @@ export interface GradientOptions {
   /** Rollouts in the batch (divisor of `sequence` normalisation). */
   rollouts: number;
   normalisation: LossNormalisation;
-  /** The frozen reference: its weights are scored for the KL term. Omit when no row has a KL weight. */
-  reference?: { session: ScoringSession; weights: Map<string, Float32Array> };
+  /**
+   * The frozen reference for the KL term: a scoring session with its weights, or `in-graph` when the
+   * training session scores the reference itself (LoRA over the reference's own weights). Omit when no row
+   * has a KL weight.
+   */
+  reference?: { session: ScoringSession; weights: ReadonlyMap<string, Float32Array> } | "in-graph";
   /** Called with each phase's seconds, for the timing split. */
   onTime?: (phase: "scoring" | "backward", seconds: number) => void;
 }
@@ -64,8 +68,9 @@ export async function batchGradient(
       { rows: batch.batch, length: batch.seq, rollouts: options.rollouts, normalisation: "none" },
     );
     let started = performance.now();
-    const refLogprobs = options.reference
-      ? (await options.reference.session.score(options.reference.weights, {
+    const scored = options.reference && options.reference !== "in-graph" ? options.reference : undefined;
+    let refLogprobs = scored
+      ? (await scored.session.score(scored.weights, {
         ...batch,
         positions: weightedPositions(weights.klWeights),
       })).logprobs
@@ -80,6 +85,7 @@ export async function batchGradient(
       refLogprobs,
     });
     options.onTime?.("backward", (performance.now() - started) / 1000);
+    if (result.refLogprobs) refLogprobs = result.refLogprobs;
     loss += result.loss;
     addInto(grads, result.grads);
     spans.forEach((span, i) => {

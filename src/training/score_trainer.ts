@@ -84,7 +84,7 @@ export interface UpdateTimes {
   rebuild: number;
   generation: number;
   verification: number;
-  /** Reference log-probabilities (scoring graph). */
+  /** Reference log-probabilities (scoring graph; inside `backward` when the training graph scores them). */
   scoring: number;
   /** Forward and backward pass of the training graph. */
   backward: number;
@@ -125,7 +125,8 @@ export interface ScoreTrainer {
   policy: Checkpoint;
   reference: Checkpoint;
   training: TrainingSession;
-  scoring: ScoringSession;
+  /** Scores the reference; absent when `training` scores it itself (LoRA over the reference's weights). */
+  scoring?: ScoringSession;
   adam: Adam;
   problems: readonly Problem[];
   prompts: PromptSettings;
@@ -170,7 +171,9 @@ export async function scoreUpdate(trainer: ScoreTrainer, update: number): Promis
     microbatchRows: settings.microbatch_rows,
     rollouts: rollouts.length,
     normalisation: settings.normalisation,
-    reference: { session: trainer.scoring, weights: trainer.reference.weights },
+    reference: trainer.scoring
+      ? { session: trainer.scoring, weights: trainer.reference.weights }
+      : "in-graph",
     onTime,
   });
   const optimizerStart = performance.now();

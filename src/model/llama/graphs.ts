@@ -194,6 +194,12 @@ export function buildScoringModel(config: LlamaConfig, options: ParameterGraphOp
 export interface TrainingModelOptions extends ParameterGraphOptions {
   /** Dropout on the LoRA inputs (PEFT's lora_dropout). */
   loraDropout?: LoraDropout;
+  /**
+   * With LoRA: the reference is the base model itself, so its log-probabilities are computed in this graph
+   * (a second forward pass over the same weights, without adapters) instead of being an input; output
+   * `ref_logprobs` [P]. Saves the separate scoring graph's copy of the weights.
+   */
+  baseReference?: boolean;
 }
 
 /** A training graph and the names of its parameter inputs. */
@@ -225,17 +231,37 @@ export function buildTrainingModel(config: LlamaConfig, options: TrainingModelOp
   const params = parameterTensors(g, new Map([...baseShapes, ...adapterShapes]), dtype, options.frozen);
   const { inputIds, attentionMask, positions, targets } = batchInputs(g);
   const perPosition = (name: string) => atPositions(g, g.input(name, dtype, ["batch", "seq"]), positions);
+  if (options.baseReference && !options.lora) {
+    throw new Error("buildTrainingModel: baseReference needs LoRA (without adapters the policy is the base)");
+  }
   const tokenWeights = perPosition("token_weights");
-  const refLogprobs = perPosition("ref_logprobs");
   const klWeights = perPosition("kl_weights");
   const positionIds = positionIdsFromMask(g, attentionMask);
-  const { logits } = emitDecoder(g, config, (n) => params.get(n)!, { inputIds, attentionMask, positionIds }, {
+  const decoderInputs = { inputIds, attentionMask, positionIds };
+  const { logits } = emitDecoder(g, config, (n) => params.get(n)!, decoderInputs, {
     dtype,
     lora: options.lora,
     loraDropout: options.loraDropout,
     logits: { rows: positions },
   });
   const { logprobs } = targetLogprobs(g, logits, targets);
+  let refLogprobs: Tensor;
+  if (options.baseReference) {
+    const base = emitDecoder(g, config, (n) => params.get(n)!, decoderInputs, {
+      dtype,
+      logits: { rows: positions },
+    });
+    // where no KL weight applies, a far-negative reference keeps exp(ref - logp) at 0 (see gradients.ts)
+    const unweighted = g.equal(klWeights, g.scalar(0, dtype));
+    refLogprobs = g.where(
+      unweighted,
+      g.scalar(-1e4, dtype),
+      targetLogprobs(g, base.logits, targets).logprobs,
+    );
+    g.output(refLogprobs, "ref_logprobs");
+  } else {
+    refLogprobs = perPosition("ref_logprobs");
+  }
   const diff = g.sub(refLogprobs, logprobs);
   const k3 = g.sub(g.sub(g.exp(diff), diff), g.scalar(1, dtype));
   const perToken = g.add(g.neg(g.mul(tokenWeights, logprobs)), g.mul(klWeights, k3));

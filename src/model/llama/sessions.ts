@@ -55,6 +55,8 @@ export interface GraphChoice {
 export interface TrainingGraphChoice extends GraphChoice {
   /** Dropout on the LoRA inputs (training only). */
   loraDropout?: LoraDropout;
+  /** With LoRA and frozen weights: score the reference (the base itself) inside the training graph. */
+  baseReference?: boolean;
 }
 
 /** A loaded graph and the directory to remove when it is released. */
@@ -209,6 +211,8 @@ export interface LossAndGrads {
   logprobs: Float32Array;
   /** Gradient of the loss for every trainable parameter, by name. */
   grads: Map<string, Float32Array>;
+  /** [batch*seq] the reference's log-probabilities, when the graph scores the reference itself. */
+  refLogprobs?: Float32Array;
 }
 
 /**
@@ -237,6 +241,7 @@ export class TrainingSession {
       lora: options.lora,
       frozen: options.frozen,
       loraDropout: options.loraDropout,
+      baseReference: options.baseReference,
     });
     const graph = await loadGraph(model, options, options.graphDir);
     return new TrainingSession(
@@ -263,13 +268,22 @@ export class TrainingSession {
       ...parameterFeeds(this.inputParameters, this.shapes, params),
       ...tokenFeeds(batch, positions),
       token_weights: new ort.Tensor("float32", batch.tokenWeights, dims),
-      ref_logprobs: new ort.Tensor("float32", batch.refLogprobs, dims),
       kl_weights: new ort.Tensor("float32", batch.klWeights, dims),
     };
+    if (!this.scoresReference) feeds.ref_logprobs = new ort.Tensor("float32", batch.refLogprobs, dims);
     const out = await this.graph.session.run(feeds);
     const grads = new Map(this.trainableParameters.map((n) => [n, out[`grad.${n}`].data as Float32Array]));
     const logprobs = scatter(out.logprobs.data as Float32Array, positions, size);
-    return { loss: Number(out.loss.data[0]), logprobs, grads };
+    const result: LossAndGrads = { loss: Number(out.loss.data[0]), logprobs, grads };
+    if (this.scoresReference) {
+      result.refLogprobs = scatter(out.ref_logprobs.data as Float32Array, positions, size);
+    }
+    return result;
+  }
+
+  /** True when the graph scores the reference (the base) itself: `refLogprobs` are then not read. */
+  get scoresReference(): boolean {
+    return !this.graph.session.inputNames.includes("ref_logprobs");
   }
 
   /** Frees the native session (and its temporary graph files). */
