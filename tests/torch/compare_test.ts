@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { type LlamaConfig, parameterShapes } from "../../src/model/config.ts";
 import { initWeights, parseModelConfig, saveCheckpoint } from "../../src/model/checkpoint.ts";
 import { main } from "../../src/model/cli.ts";
+import type { LoraOptions } from "../../src/model/llama/decoder.ts";
+import { TrainingSession } from "../../src/model/llama/sessions.ts";
+import { initLoraAdapters, savePeftAdapter } from "../../src/model/lora.ts";
 import { createRng } from "../../src/model/random.ts";
 import { createSession, float32Tensor, int64Tensor } from "../../src/model/runtime.ts";
 import { readSafetensors } from "../../src/model/safetensors.ts";
@@ -204,3 +207,100 @@ async function hasTorch(): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test({
+  name: "torch oracle: LoRA adapter gradients over frozen (baked-in) weights match PyTorch",
+  ignore: !torchAvailable,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const config = parseModelConfig({
+        vocab_size: 300,
+        hidden_size: 32,
+        intermediate_size: 48,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        model_type: "qwen2",
+        num_key_value_heads: 2,
+        tie_word_embeddings: true,
+      }, "lora oracle");
+      const weights = perturbedWeights(config);
+      const model = join(dir, "model");
+      await saveCheckpoint(model, { config, weights });
+      const lora: LoraOptions = {
+        rank: 3,
+        alpha: 6,
+        targets: ["q_proj", "v_proj", "o_proj", "gate_proj", "down_proj"],
+      };
+      const adapters = initLoraAdapters(config, lora, 5);
+      const rng = createRng(6);
+      for (const [name, data] of adapters) {
+        if (name.endsWith("lora_B.weight")) {
+          for (let i = 0; i < data.length; i++) data[i] = 0.3 * rng.normal();
+        }
+      }
+      const adapterDir = join(dir, "adapter");
+      await savePeftAdapter(adapterDir, config, { options: lora, dropout: 0, tensors: adapters });
+      const input = join(dir, "in.jsonl");
+      await Deno.writeTextFile(input, SEQUENCES.map((s) => JSON.stringify(s)).join("\n") + "\n");
+      const ref = { logprobs: join(dir, "ref.jsonl"), grads: join(dir, "ref.safetensors") };
+      const args = [
+        REFERENCE,
+        "--model",
+        model,
+        "--in",
+        input,
+        "--logprobs",
+        ref.logprobs,
+        "--grads",
+        ref.grads,
+      ];
+      const { code, stderr } = await new Deno.Command(PYTHON, { args: [...args, "--adapter", adapterDir] })
+        .output();
+      assert.equal(code, 0, `reference_llama.py failed: ${new TextDecoder().decode(stderr)}`);
+
+      const session = await TrainingSession.create(config, { threads: 1, lora, frozen: weights });
+      const sums = new Map<string, Float32Array>();
+      const refLogprobs = await readLogprobs(ref.logprobs);
+      try {
+        for (const [index, sequence] of SEQUENCES.entries()) {
+          const n = sequence.input_ids.length;
+          const tokenWeights = Float32Array.from(
+            { length: n },
+            (_, t) => (t + 1 < n ? -sequence.loss_mask[t + 1] : 0),
+          );
+          const result = await session.lossAndGrads(adapters, {
+            batch: 1,
+            seq: n,
+            inputIds: sequence.input_ids,
+            attentionMask: sequence.input_ids.map(() => 1),
+            targets: [...sequence.input_ids.slice(1), 0],
+            positions: Array.from({ length: n - 1 }, (_, t) => t),
+            tokenWeights,
+            refLogprobs: new Float32Array(n),
+            klWeights: new Float32Array(n),
+          });
+          assertClose(
+            result.logprobs.subarray(0, n - 1),
+            refLogprobs[index],
+            `LoRA logprobs of sequence ${index}`,
+          );
+          for (const [name, grad] of result.grads) {
+            const sum = sums.get(name) ?? new Float32Array(grad.length);
+            grad.forEach((v, i) => (sum[i] += v));
+            sums.set(name, sum);
+          }
+        }
+      } finally {
+        await session.release();
+      }
+      const refGrads = (await readSafetensors(ref.grads)).tensors;
+      assert.deepEqual([...refGrads.keys()].sort(), [...adapters.keys()].sort());
+      for (const [name, grad] of refGrads) {
+        assertClose(sums.get(name)!, grad.data as Float32Array, `gradient of ${name}`);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -5,6 +5,8 @@ package), scores JSONL lines {"input_ids": [...], "loss_mask": [...]} in float64
   --logprobs FILE  one JSON line per input: {"logprobs": [null, lp_1, ...]} where lp_t = log p(ids[t] | ids[:t])
   --logits FILE    safetensors with "logits.<line>" of shape [T, vocab]
   --grads FILE     safetensors with the gradient of sum_lines sum_t loss_mask[t] * lp_t for every parameter
+  --adapter DIR    a PEFT LoRA adapter (adapter_config.json, adapter_model.safetensors) added to the
+                   projections as y += (lora_alpha / r) * x A^T B^T; the gradients are then the adapters'
 
 Run with Debian's interpreter (which has python3-torch): /usr/bin/python3 tests/torch/reference_llama.py ...
 """
@@ -54,9 +56,11 @@ def write_safetensors(path, tensors):
 class Llama:
     """The decoder-only Llama family, written out op by op as Hugging Face's modeling code defines it."""
 
-    def __init__(self, config, weights):
+    def __init__(self, config, weights, adapter=None, scale=1.0):
         self.c = config
         self.w = weights
+        self.adapter = adapter or {}
+        self.scale = scale
         self.heads = config["num_attention_heads"]
         self.kv_heads = config.get("num_key_value_heads") or self.heads
         self.head_dim = config.get("head_dim") or config["hidden_size"] // self.heads
@@ -68,6 +72,9 @@ class Llama:
 
     def linear(self, x, prefix):
         y = x @ self.w[prefix + ".weight"].T
+        a = self.adapter.get(prefix + ".lora_A.weight")
+        if a is not None:
+            y = y + self.scale * ((x @ a.T) @ self.adapter[prefix + ".lora_B.weight"].T)
         bias = self.w.get(prefix + ".bias")
         return y + bias if bias is not None else y
 
@@ -120,6 +127,7 @@ def main():
     parser.add_argument("--logprobs", required=True)
     parser.add_argument("--logits")
     parser.add_argument("--grads")
+    parser.add_argument("--adapter")
     args = parser.parse_args()
 
     with open(f"{args.model}/config.json") as f:
@@ -127,9 +135,17 @@ def main():
     weights = read_safetensors(f"{args.model}/model.safetensors")
     if config.get("tie_word_embeddings"):
         weights.pop("lm_head.weight", None)
-    for tensor in weights.values():
+    adapter, scale = None, 1.0
+    if args.adapter:
+        with open(f"{args.adapter}/adapter_config.json") as f:
+            peft = json.load(f)
+        scale = peft["lora_alpha"] / peft["r"]
+        prefix = "base_model.model."
+        adapter = {k[len(prefix):]: v for k, v in read_safetensors(f"{args.adapter}/adapter_model.safetensors").items()}
+    trained = adapter if adapter is not None else weights
+    for tensor in trained.values():
         tensor.requires_grad_(True)
-    model = Llama(config, weights)
+    model = Llama(config, weights, adapter, scale)
 
     with open(args.input) as f:
         lines = [json.loads(line) for line in f if line.strip()]
@@ -148,7 +164,7 @@ def main():
         write_safetensors(args.logits, all_logits)
     if args.grads:
         total.backward()
-        write_safetensors(args.grads, {name: w.grad for name, w in weights.items()})
+        write_safetensors(args.grads, {name: w.grad for name, w in trained.items()})
 
 
 if __name__ == "__main__":
