@@ -13,6 +13,19 @@ async function withFiles(files: Record<string, string>, fn: (dir: string) => Pro
   }
 }
 
+/** Runs `verify-code` on `dir`'s problems.jsonl and samples.jsonl, writing out.jsonl; returns the exit code. */
+function verifyCode(dir: string, extra: string[] = []): Promise<number> {
+  return main([
+    "--problems",
+    `${dir}/problems.jsonl`,
+    "--samples",
+    `${dir}/samples.jsonl`,
+    "--out",
+    `${dir}/out.jsonl`,
+    ...extra,
+  ]);
+}
+
 const PROBLEM = JSON.stringify({
   task_id: "t/0",
   prompt: "def inc(x):\n",
@@ -30,16 +43,7 @@ Deno.test({
       { task_id: "t/0", completion: "    return x\n", attempt: 2 },
     ].map((sample) => JSON.stringify(sample)).join("\n");
     await withFiles({ "problems.jsonl": PROBLEM + "\n", "samples.jsonl": samples }, async (dir) => {
-      const code = await main([
-        "--problems",
-        `${dir}/problems.jsonl`,
-        "--samples",
-        `${dir}/samples.jsonl`,
-        "--out",
-        `${dir}/out.jsonl`,
-        "--concurrency",
-        "1",
-      ]);
+      const code = await verifyCode(dir, ["--concurrency", "1"]);
       assert.equal(code, 0);
       const results = (await Deno.readTextFile(`${dir}/out.jsonl`)).trim().split("\n").map((line) =>
         JSON.parse(line)
@@ -66,14 +70,7 @@ Deno.test({
     ];
     for (const files of cases) {
       await withFiles(files, async (dir) => {
-        const code = await main([
-          "--problems",
-          `${dir}/problems.jsonl`,
-          "--samples",
-          `${dir}/samples.jsonl`,
-          "--out",
-          `${dir}/out.jsonl`,
-        ]);
+        const code = await verifyCode(dir);
         assert.equal(code, 2);
         await assert.rejects(Deno.stat(`${dir}/out.jsonl`));
       });

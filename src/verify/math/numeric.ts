@@ -147,14 +147,23 @@ function inverseFunction(json: MathJson[]): MathJson[] | null {
   return name ? [name, ...args] : null;
 }
 
+type RealFunction = (...args: number[]) => number;
+
+/** The circular and hyperbolic functions, each with the name of its reciprocal (`Cot` is 1 / `Tan`). */
+const RECIPROCALS: readonly [name: string, fn: (x: number) => number, reciprocal: string][] = [
+  ["Sin", Math.sin, "Csc"],
+  ["Cos", Math.cos, "Sec"],
+  ["Tan", Math.tan, "Cot"],
+  ["Sinh", Math.sinh, "Csch"],
+  ["Cosh", Math.cosh, "Sech"],
+  ["Tanh", Math.tanh, "Coth"],
+];
+
 /** Real-only functions: a complex argument gives NaN. */
-const REAL_FUNCTIONS: Record<string, (...args: number[]) => number> = {
-  Sin: Math.sin,
-  Cos: Math.cos,
-  Tan: Math.tan,
-  Cot: (x) => 1 / Math.tan(x),
-  Sec: (x) => 1 / Math.cos(x),
-  Csc: (x) => 1 / Math.sin(x),
+const REAL_FUNCTIONS: Record<string, RealFunction> = {
+  ...Object.fromEntries(
+    RECIPROCALS.flatMap(([name, fn, reciprocal]) => [[name, fn], [reciprocal, (x: number) => 1 / fn(x)]]),
+  ),
   Arcsin: Math.asin,
   Arccos: Math.acos,
   Arctan: Math.atan,
@@ -162,12 +171,6 @@ const REAL_FUNCTIONS: Record<string, (...args: number[]) => number> = {
   Arccsc: (x) => Math.asin(1 / x),
   // Conventions for arccot differ for negative arguments; only positive ones are evaluated.
   Arccot: (x) => x > 0 ? Math.atan(1 / x) : NaN,
-  Sinh: Math.sinh,
-  Cosh: Math.cosh,
-  Tanh: Math.tanh,
-  Sech: (x) => 1 / Math.cosh(x),
-  Csch: (x) => 1 / Math.sinh(x),
-  Coth: (x) => 1 / Math.tanh(x),
   Arsinh: Math.asinh,
   Arcosh: Math.acosh,
   Artanh: Math.atanh,
