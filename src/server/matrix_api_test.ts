@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { testStepKinds } from "../steps/testing.ts";
-import { createRun, executeRun } from "../workflow/engine.ts";
-import { applyOverrides, parseWorkflow } from "../workflow/spec.ts";
-import { RunStore } from "../workflow/store.ts";
+import { executeRun } from "../workflow/engine.ts";
+import { parseWorkflow } from "../workflow/spec.ts";
+import { createTestRun } from "../workflow/testing.ts";
 import { createApp } from "./app.ts";
 
 const SOURCE = `name: seeds
@@ -26,17 +26,9 @@ steps:
 Deno.test("the status API lists matrix instances as steps, with their needs, and serves each one", async () => {
   const runsDir = await Deno.makeTempDir({ prefix: "server_matrix_" });
   const workflow = parseWorkflow(SOURCE, "seeds.yaml", testStepKinds);
-  const store = new RunStore(`${runsDir}/pipeline.db`);
-  const options = {
-    store,
-    workflow,
-    params: applyOverrides(workflow, []),
-    runId: "r",
-    runDir: `${runsDir}/r`,
-  };
-  await createRun(options);
+  const options = await createTestRun(runsDir, workflow);
   assert.equal(await executeRun(options), "done");
-  store.close();
+  options.store.close();
   const { app, reader } = createApp({ runsDir, token: "t", tokenForReads: false });
   try {
     const detail = await (await app.request("/api/runs/r")).json();

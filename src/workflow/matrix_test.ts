@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { testStepKinds } from "../steps/testing.ts";
-import { createRun, type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
+import { type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
 import { WorkflowError } from "./errors.ts";
 import {
   declaredStepId,
@@ -14,7 +14,7 @@ import {
 import type { Reporter } from "./progress.ts";
 import { applyOverrides, checkStepParams, parseWorkflow } from "./spec.ts";
 import type { ArtifactRef } from "./step.ts";
-import { RunStore } from "./store.ts";
+import { createTestRun } from "./testing.ts";
 
 const SEEDS = `name: m
 concurrency: 1
@@ -282,12 +282,8 @@ Deno.test("matrix errors: with: is checked per instance, naming the instance", (
 
 async function setup(sets: string[], runId: string, dir: string, source = SEEDS): Promise<ExecuteOptions> {
   const workflow = parse(source);
-  const params = applyOverrides(workflow, sets);
-  checkStepParams(workflow, params);
-  const store = new RunStore(`${dir}/pipeline.db`);
-  const options = { store, workflow, params, runId, runDir: `${dir}/${runId}`, commitIntervalMs: 0 };
-  await createRun(options);
-  return options;
+  checkStepParams(workflow, applyOverrides(workflow, sets));
+  return await createTestRun(dir, workflow, { sets, runId, commitIntervalMs: 0 });
 }
 
 function statuses(options: ExecuteOptions): Record<string, string> {
@@ -300,10 +296,7 @@ Deno.test("each instance is a step in the store with its own directory and log",
   assert.equal(await executeRun(options), "done");
   assert.deepEqual(Object.keys(statuses(options)), [
     "data",
-    "train[seed=0]",
-    "train[seed=1]",
-    "evaluate[seed=0]",
-    "evaluate[seed=1]",
+    ...["train[seed=0]", "train[seed=1]", "evaluate[seed=0]", "evaluate[seed=1]"],
     "summary",
   ]);
   const t0 = await Deno.readTextFile(`${dir}/r/steps/train@seed=0/out/results.jsonl`);
@@ -325,12 +318,8 @@ Deno.test("caching is per instance: seeds=1 then seeds=3 reuses seed 0's instanc
   assert.equal(await executeRun(three), "done");
   assert.deepEqual(statuses(three), {
     "data": "cached",
-    "train[seed=0]": "cached",
-    "train[seed=1]": "done",
-    "train[seed=2]": "done",
-    "evaluate[seed=0]": "cached",
-    "evaluate[seed=1]": "done",
-    "evaluate[seed=2]": "done",
+    ...{ "train[seed=0]": "cached", "train[seed=1]": "done", "train[seed=2]": "done" },
+    ...{ "evaluate[seed=0]": "cached", "evaluate[seed=1]": "done", "evaluate[seed=2]": "done" },
     "summary": "done",
   });
   const path = (run: string, step: string) => `${dir}/${run}/steps/${step}/out/results.jsonl`;
