@@ -28,7 +28,7 @@ import {
   type StepRegistry,
   type Workflow,
 } from "../workflow/spec.ts";
-import { type RunStatus, RunStore, type StepRow } from "../workflow/store.ts";
+import { type RunStatus, RunStore, type ShardRow, type StepRow } from "../workflow/store.ts";
 
 /**
  * What the workflow commands are given by the entry point: the step kinds a workflow may use, loaded on first
@@ -236,6 +236,17 @@ function stepLine(step: StepRow): string {
   }${items}${took}${error}`;
 }
 
+/** One shard of a step run on Slurm: `    shard 2  running  n1  40/82  RUNNING  job 17  requeued 1×`. */
+function shardLine(shard: ShardRow): string {
+  const size = shard.first === null || shard.end === null ? "" : `/${shard.end - shard.first}`;
+  const requeued = shard.restarts ? `  requeued ${shard.restarts}×` : "";
+  return `    shard ${String(shard.shard).padEnd(4)} ${shard.state.padEnd(8)} ${
+    (shard.node ?? "-").padEnd(8)
+  } ${`${shard.items_done}${size}`.padEnd(12)} ${shard.scheduler_state ?? ""}${
+    shard.job_id ? `  job ${shard.job_id}` : ""
+  }${requeued}`;
+}
+
 /** `status [ID] [--json] [--runs-dir DIR]`: one run's steps, or the latest run's. */
 export async function statusCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -248,14 +259,18 @@ export async function statusCommand(args: string[]): Promise<number> {
   if (!row) throw new UsageError(positionals[0] ? `no run '${positionals[0]}'` : "no runs yet");
   const run = observeRun(row);
   const steps = observeSteps(run, store.value.getSteps(run.id));
+  const shards = store.value.getShards(run.id);
   if (values.json) {
     const { source: _source, ...rest } = run;
-    console.log(JSON.stringify({ ...rest, params: JSON.parse(run.params), steps }, null, 2));
+    console.log(JSON.stringify({ ...rest, params: JSON.parse(run.params), steps, shards }, null, 2));
   } else {
     console.log(
       `${run.id}  ${run.status}  (${run.workflow}, ${run.file})${run.error ? `  ${run.error}` : ""}`,
     );
-    for (const step of steps) console.log(stepLine(step));
+    for (const step of steps) {
+      console.log(stepLine(step));
+      for (const shard of shards.filter((s) => s.step_id === step.step_id)) console.log(shardLine(shard));
+    }
   }
   return EXIT.done;
 }

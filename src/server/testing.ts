@@ -139,6 +139,7 @@ export function stepFixture(id: string, overrides: Partial<StepSummary> = {}): S
     etaSeconds: null,
     outputs: [],
     metrics: {},
+    shards: [],
     ...overrides,
   };
 }
