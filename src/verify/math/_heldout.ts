@@ -13,4 +13,6 @@ import heldOut from "./_heldout.json" with { type: "json" };
 export type ResponseRow = [gold: string, response: string, correct: boolean];
 
 /** The held-out responses. */
-export const HELD_OUT: ResponseRow[] = z.array(z.tuple([z.string(), z.string(), z.boolean()])).parse(heldOut);
+export const HELD_OUT: ResponseRow[] = z.array(z.tuple([z.string(), z.string(), z.boolean()])).min(1).parse(
+  heldOut,
+);

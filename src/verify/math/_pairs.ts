@@ -34,8 +34,8 @@ const GroupsSchema = z.array(z.strictObject({
   about: z.string().optional(),
   /** Remarks on particular rows. */
   notes: z.array(z.string()).optional(),
-  rows: z.array(RowSchema),
-}));
+  rows: z.array(RowSchema).min(1),
+})).min(1);
 
 /**
  * The `[name, rows]` of each group in `json` (the contents of a labelled-pairs file such as `_pairs.json`);
