@@ -18,6 +18,22 @@ export class UsageError extends Error {}
 /** What `parseArgs` returns for `config`. */
 export type ParsedFlags<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 
+/**
+ * `{ NAME: { type: "string" } }` for each of `names`: flags that take a value and have no default, for the
+ * `options` of {@link parseFlags}.
+ *
+ * ```ts
+ * const { values } = parseFlags({ args: ["--in", "a.jsonl"], options: stringFlags("in", "out") });
+ * values.in; // "a.jsonl"
+ * ```
+ */
+export function stringFlags<const Name extends string>(...names: Name[]): Record<Name, { type: "string" }> {
+  return Object.fromEntries(names.map((name) => [name, { type: "string" }])) as Record<
+    Name,
+    { type: "string" }
+  >;
+}
+
 /** Whether `error` is the `TypeError` that `node:util`'s `parseArgs` throws for a bad flag. */
 function isParseArgsError(error: unknown): error is TypeError {
   return error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS");

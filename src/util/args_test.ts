@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseFlags, parseFlagsOrReport, UsageError } from "./args.ts";
+import { parseFlags, parseFlagsOrReport, stringFlags, UsageError } from "./args.ts";
 
 const options = { to: { type: "string" }, force: { type: "boolean", default: false } } as const;
 
@@ -37,4 +37,10 @@ Deno.test("parseFlagsOrReport prints the command, the reason and the usage line,
   }
   assert.equal(printed.length, 1);
   assert.match(printed[0], /^demo: .*'--nope'.*\nusage: demo \[--to DIR\]$/s);
+});
+
+Deno.test("stringFlags declares value flags without defaults", () => {
+  assert.deepEqual(stringFlags("in", "out"), { in: { type: "string" }, out: { type: "string" } });
+  const { values } = parseFlags({ args: ["--out", "b"], options: stringFlags("in", "out") });
+  assert.deepEqual({ ...values }, { out: "b" });
 });

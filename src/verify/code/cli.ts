@@ -10,7 +10,7 @@
  * @module
  */
 import { InputFileError, readJsonlLines } from "../../data/jsonl.ts";
-import { parseFlagsOrReport } from "../../util/args.ts";
+import { parseFlagsOrReport, stringFlags } from "../../util/args.ts";
 import { meanPassAtK } from "./pass_at_k.ts";
 import { SandboxPool } from "./pool.ts";
 import { loadProblems } from "./problems.ts";
@@ -78,12 +78,8 @@ export async function main(args: string[]): Promise<number> {
   const parsed = parseFlagsOrReport("verify-code", USAGE, {
     args,
     options: {
-      problems: { type: "string" },
-      samples: { type: "string" },
-      out: { type: "string" },
+      ...stringFlags("problems", "samples", "out", "timeout", "concurrency"),
       language: { type: "string", default: "python" },
-      timeout: { type: "string" },
-      concurrency: { type: "string" },
     },
   });
   if (!parsed) return 2;

@@ -7,7 +7,7 @@
  * @module
  */
 import { jsonlLines } from "../../data/jsonl.ts";
-import { parseFlagsOrReport } from "../../util/args.ts";
+import { parseFlagsOrReport, stringFlags } from "../../util/args.ts";
 import { DEFAULT_MAPPING, type FieldMapping, verifyRecord } from "./records.ts";
 
 const USAGE = "usage: pipeline verify-math --in FILE --out FILE [--fail-fast] [--time-budget-ms N] " +
@@ -18,10 +18,8 @@ export async function main(args: string[]): Promise<number> {
   const parsed = parseFlagsOrReport("verify-math", USAGE, {
     args,
     options: {
-      in: { type: "string" },
-      out: { type: "string" },
+      ...stringFlags("in", "out", "time-budget-ms"),
       "fail-fast": { type: "boolean", default: false },
-      "time-budget-ms": { type: "string" },
       "answer-field": { type: "string", default: DEFAULT_MAPPING.answer },
       "response-field": { type: "string", default: DEFAULT_MAPPING.response },
       "problem-field": { type: "string", default: DEFAULT_MAPPING.problem },
