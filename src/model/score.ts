@@ -41,25 +41,10 @@ export async function scoreSequences(
   for (let start = 0; start < sequences.length; start += batchSize) {
     batches.push(sequences.slice(start, start + batchSize));
   }
-  return options.gradients
-    ? await scoreWithGradients(config, weights, batches)
-    : await scoreOnly(config, weights, batches);
-}
-
-async function scoreOnly(
-  config: LlamaConfig,
-  weights: Map<string, Float32Array>,
-  batches: ScoredSequence[][],
-): Promise<ScoreResult> {
-  const session = await ScoringSession.create(config);
-  return { logprobs: await scoreBatches(session, batches, (batch) => session.score(weights, batch)) };
-}
-
-async function scoreWithGradients(
-  config: LlamaConfig,
-  weights: Map<string, Float32Array>,
-  batches: ScoredSequence[][],
-): Promise<ScoreResult> {
+  if (!options.gradients) {
+    const session = await ScoringSession.create(config);
+    return { logprobs: await scoreBatches(session, batches, (batch) => session.score(weights, batch)) };
+  }
   const session = await TrainingSession.create(config);
   const gradients = new Map<string, Float32Array>();
   const logprobs = await scoreBatches(session, batches, async (batch) => {

@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
+import { withFiles } from "../../testing/temp_dir.ts";
 import { main } from "./cli.ts";
 
 const options = { sanitizeResources: false, sanitizeOps: false };
-
-async function withFiles(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "verify-code-cli-" });
-  try {
-    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, text);
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const TEMP = { prefix: "verify-code-cli-" };
 
 /** Runs `verify-code` on `dir`'s problems.jsonl and samples.jsonl, writing out.jsonl; returns the exit code. */
 function verifyCode(dir: string, extra: string[] = []): Promise<number> {
@@ -55,7 +47,7 @@ Deno.test({
       ]]);
       assert.equal(results[0].result, "passed");
       assert.match(results[1].result, /^failed: AssertionError/);
-    });
+    }, TEMP);
   },
 });
 
@@ -73,7 +65,7 @@ Deno.test({
         const code = await verifyCode(dir);
         assert.equal(code, 2);
         await assert.rejects(Deno.stat(`${dir}/out.jsonl`));
-      });
+      }, TEMP);
     }
     assert.equal(await main(["--problems", "x"]), 2);
   },
