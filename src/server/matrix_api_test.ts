@@ -6,10 +6,8 @@ import { createTestRun } from "../workflow/testing.ts";
 import { createApp } from "./app.ts";
 
 const SOURCE = `name: seeds
-params:
-  seeds: { type: integer, default: 2 }
-matrix:
-  seed: { from: 0, count: "\${{ params.seeds }}" }
+params: { seeds: { type: integer, default: 2 } }
+matrix: { seed: { from: 0, count: "\${{ params.seeds }}" } }
 steps:
   - { id: data, uses: test.work, with: { items: 2 } }
   - id: train
