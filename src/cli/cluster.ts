@@ -9,16 +9,16 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { cancelShardJobs } from "../workflow/executor/cancel.ts";
 import { SlurmCli } from "../workflow/executor/slurm_cli.ts";
 import { runShard } from "../workflow/executor/worker.ts";
 import { ownerAlive, remoteOwnerHost } from "../workflow/owner.ts";
-import { type CliContext, EXIT, openStore, UsageError } from "./workflow.ts";
+import { parseFlags, UsageError } from "../util/args.ts";
+import { type CliContext, EXIT, openStore } from "./workflow.ts";
 
 /** `shard RUN STEP K [--runs-dir DIR]`: runs shard K of a sharded step (started by the step's array job). */
 export async function shardCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { "runs-dir": { type: "string", default: "runs" } },
@@ -50,7 +50,7 @@ export async function shardCommand(args: string[], context: CliContext): Promise
 
 /** `cancel RUN [--runs-dir DIR]`: cancels the run's array jobs (`scancel`) and stops its head (SIGTERM). */
 export async function cancelCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { "runs-dir": { type: "string", default: "runs" } },

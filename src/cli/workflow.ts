@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { parseFlags, UsageError } from "../util/args.ts";
 import { StepPaths } from "../workflow/artifacts.ts";
 import {
   createRun,
@@ -42,9 +42,6 @@ export interface CliContext {
 
 /** Exit codes of the pipeline CLI. */
 export const EXIT = { done: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
-
-/** Bad command-line input: printed as one line, exit code 2. */
-export class UsageError extends Error {}
 
 function exitCodeOf(status: RunStatus): number {
   return status === "done" ? EXIT.done : status === "interrupted" ? EXIT.interrupted : EXIT.failed;
@@ -108,7 +105,7 @@ async function execute(
 
 /** `run FILE [--run-id ID] [--runs-dir DIR] [--set k=v ...] [--force] [--serve [--port N]]` */
 export async function runCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {
@@ -149,7 +146,7 @@ function disposable(store: RunStore): { value: RunStore; [Symbol.dispose](): voi
 
 /** `resume ID [--from STEP] [--runs-dir DIR]` */
 export async function resumeCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {
@@ -184,7 +181,7 @@ export async function resumeCommand(args: string[], context: CliContext): Promis
 
 /** `validate FILE [--set k=v ...]`: checks a workflow without running it. */
 export async function validateCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { set: { type: "string", multiple: true, default: [] } },
@@ -249,7 +246,7 @@ function shardLine(shard: ShardRow): string {
 
 /** `status [ID] [--json] [--runs-dir DIR]`: one run's steps, or the latest run's. */
 export async function statusCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
@@ -277,7 +274,7 @@ export async function statusCommand(args: string[]): Promise<number> {
 
 /** `list [--json] [--runs-dir DIR]`: the runs, newest first. */
 export async function listCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
   });
@@ -297,7 +294,7 @@ export async function listCommand(args: string[]): Promise<number> {
 
 /** `logs ID [--step S] [--runs-dir DIR]`: a run's step logs. */
 export async function logsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { "runs-dir": { type: "string", default: "runs" }, step: { type: "string" } },
@@ -321,10 +318,6 @@ export async function logsCommand(args: string[]): Promise<number> {
 /** Turns an error of a command into an exit code, printing one line. */
 export function reportError(error: unknown): number {
   if (error instanceof WorkflowError || error instanceof UsageError) {
-    console.error(`error: ${error.message}`);
-    return EXIT.badInput;
-  }
-  if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
     console.error(`error: ${error.message}`);
     return EXIT.badInput;
   }
@@ -363,7 +356,7 @@ export function describeParams(schema: unknown): string[] {
 
 /** `steps [--json]`: the registered step kinds with their parameters and outputs. */
 export async function stepsCommand(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } } });
+  const { values } = parseFlags({ args, options: { json: { type: "boolean", default: false } } });
   const kinds = [...(await context.stepKinds()).values()].sort((a, b) => a.name.localeCompare(b.name));
   const rows = kinds.map((kind) => ({
     name: kind.name,

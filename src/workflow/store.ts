@@ -411,21 +411,28 @@ export class RunStore {
 
   /** The array jobs of a run (or of one of its steps), oldest first; empty in a store written before shards. */
   getShardJobs(runId: string, stepId?: string): ShardJobRow[] {
-    return this.shardTable(() =>
-      stepId === undefined
-        ? this.all<ShardJobRow>("SELECT * FROM shard_jobs WHERE run_id = ? ORDER BY submitted", runId)
-        : this.all<ShardJobRow>(
-          "SELECT * FROM shard_jobs WHERE run_id = ? AND step_id = ? ORDER BY submitted",
-          runId,
-          stepId,
-        )
-    );
+    return this.shardRows<ShardJobRow>("shard_jobs", runId, stepId, "submitted", "submitted");
   }
 
-  /** Rows of a shard table; none from a read-only view of a store older than those tables (version 3). */
-  private shardTable<T>(read: () => T[]): T[] {
+  /**
+   * Rows of a shard table for a run or one of its steps; none from a read-only view of a store older than
+   * those tables (version 3).
+   */
+  private shardRows<T>(
+    table: "shards" | "shard_jobs",
+    runId: string,
+    stepId: string | undefined,
+    runOrder: string,
+    stepOrder: string,
+  ): T[] {
     try {
-      return read();
+      return stepId === undefined
+        ? this.all<T>(`SELECT * FROM ${table} WHERE run_id = ? ORDER BY ${runOrder}`, runId)
+        : this.all<T>(
+          `SELECT * FROM ${table} WHERE run_id = ? AND step_id = ? ORDER BY ${stepOrder}`,
+          runId,
+          stepId,
+        );
     } catch (error) {
       if (/no such table/.test((error as Error).message)) return [];
       throw error;
@@ -461,15 +468,7 @@ export class RunStore {
 
   /** The shards of a run (or of one step), by step and index; empty in a store written before shards. */
   getShards(runId: string, stepId?: string): ShardRow[] {
-    return this.shardTable(() =>
-      stepId === undefined
-        ? this.all<ShardRow>("SELECT * FROM shards WHERE run_id = ? ORDER BY step_id, shard", runId)
-        : this.all<ShardRow>(
-          "SELECT * FROM shards WHERE run_id = ? AND step_id = ? ORDER BY shard",
-          runId,
-          stepId,
-        )
-    );
+    return this.shardRows<ShardRow>("shards", runId, stepId, "step_id, shard", "shard");
   }
 
   private putItemCommit(runId: string, stepId: string, output: string, commit: ItemCommit): void {
