@@ -7,7 +7,6 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { readModelConfig } from "../model/checkpoint.ts";
 import { LlamaConfig } from "../model/config.ts";
 import { formatBytes } from "../inference/memory.ts";
@@ -20,7 +19,8 @@ import {
 import { declaredStepId, expandSteps, resolveInstance } from "../workflow/matrix.ts";
 import { applyOverrides, loadWorkflow } from "../workflow/spec.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
-import { type CliContext, EXIT, UsageError } from "./workflow.ts";
+import { parseFlags, UsageError } from "../util/args.ts";
+import { type CliContext, EXIT } from "./workflow.ts";
 
 /** A step's parsed `with:` (the fields the plan reads). */
 type StepParams = Record<string, unknown>;
@@ -149,7 +149,7 @@ function advice(kind: string, part: string, lora: boolean): string {
 
 /** `pipeline plan`: prints the estimates; exit 2 when a step does not fit the budget. */
 export async function planCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {
