@@ -75,12 +75,7 @@ export class TokenSampler {
   }
 
   /** Samples from the whole vocabulary at a temperature, scanning token ids in order. */
-  #sampleFull(
-    row: Float32Array,
-    max: number,
-    temperature: number,
-    rng: SeededRng,
-  ): TokenChoice {
+  #sampleFull(row: Float32Array, max: number, temperature: number, rng: SeededRng): TokenChoice {
     const weights = this.#weights;
     let total = 0;
     for (let i = 0; i < row.length; i++) {
