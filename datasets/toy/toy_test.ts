@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { checkAnswer } from "../../src/verify/math/check.ts";
-import { generateToyCode, generateToyDatasets, generateToyMath } from "./generate.ts";
+import { checkSign, parseSignPuzzle } from "../../src/verify/sign/check.ts";
+import { generateToyCode, generateToyDatasets, generateToyMath, generateToySign } from "./generate.ts";
+import { fixText, type SignRecord } from "./sign_task.ts";
 import { type MathRecord, parseProblem, type SftRecord } from "./math_task.ts";
 import { type CodeRecord, parseBody } from "./code_task.ts";
 
@@ -94,4 +96,70 @@ Deno.test("every attempt fits in 96 characters", () => {
     Math.max(...records<SftRecord>(files, path).map((r) => Math.max(r.completion.length, r.problem.length)));
   assert.ok(longest(math, "toy-math/sft.jsonl") <= 96);
   assert.ok(longest(code, "toy-code/sft.jsonl") <= 96);
+  assert.ok(longest(sign, "toy-sign/sft.jsonl") <= 96);
+});
+
+const sign = generateToySign();
+
+Deno.test("toy-sign: worked solutions are right by the sign checker and their chains are truthful", () => {
+  for (const split of ["train", "dev", "test"]) {
+    for (const record of records<SignRecord>(sign, `toy-sign/${split}.jsonl`)) {
+      const puzzle = parseSignPuzzle(record.problem);
+      assert.deepEqual(puzzle, { target: record.target, operands: record.operands }, record.id);
+      const verdict = checkSign(record.solution, puzzle);
+      assert.ok(verdict.correct, `${record.id}: ${verdict.reason}`);
+      assert.ok(record.target >= 0, record.id);
+      const chainEnd = /=(-?\d+)\. \\boxed/.exec(record.solution);
+      assert.equal(Number(chainEnd?.[1]), record.target, record.id);
+    }
+  }
+});
+
+Deno.test("toy-sign splits (test, dev, train, sft) share no problem", () => {
+  const problems = (path: string) => new Set(records<{ problem: string }>(sign, path).map((r) => r.problem));
+  const splits = ["test", "dev", "train", "sft"].map((name) => problems(`toy-sign/${name}.jsonl`));
+  for (let i = 0; i < splits.length; i++) {
+    for (let j = i + 1; j < splits.length; j++) {
+      for (const problem of splits[i]) assert.ok(!splits[j].has(problem), problem);
+    }
+  }
+});
+
+Deno.test("toy-sign traces: honest wrong first attempts, copies, and rare checkable fixes", () => {
+  const traces = records<SftRecord>(sign, "toy-sign/sft.jsonl").filter((r) => r.kind === "trace");
+  let wrong = 0, fixed = 0;
+  for (const trace of traces) {
+    const puzzle = parseSignPuzzle(trace.problem);
+    const first = checkSign(trace.attempt1!, puzzle);
+    // honest: the chain ends on the boxed expression's value, right or wrong
+    assert.equal(Number(/=(-?\d+)\. \\boxed/.exec(trace.attempt1!)?.[1]), first.value, trace.id);
+    const second = checkSign(trace.completion, puzzle);
+    if (!first.correct) wrong++;
+    if (trace.completion === trace.attempt1) continue;
+    // the only other second attempt: a fix of a wrong first attempt that names the gap and the flip
+    assert.ok(!first.correct && second.correct, trace.id);
+    const gap = first.value! - puzzle.target;
+    assert.match(
+      trace.completion,
+      new RegExp(`^-?\\d+--?\\d+=${Math.abs(gap)}, so [+-]${Math.abs(gap) / 2} becomes`),
+    );
+    fixed++;
+  }
+  assert.ok(wrong > traces.length * 0.4 && wrong < traces.length * 0.6, `wrong ${wrong}`);
+  assert.ok(fixed > wrong * 0.05 && fixed < wrong * 0.15, `fixed ${fixed} of ${wrong}`);
+});
+
+Deno.test("toy-sign: fixText flips the one sign that closes the gap, or gives null", () => {
+  const puzzle = { target: 3, operands: [3, 5, 2, 7] };
+  assert.equal(
+    fixText(puzzle, [1, 1, 1, 1]),
+    "17-3=14, so +7 becomes -7. 3+5=8, 8+2=10, 10-7=3. \\boxed{3+5+2-7}",
+  );
+  assert.equal(
+    fixText(puzzle, [1, 1, -1, -1]),
+    "3--1=4, so -2 becomes +2. 3+5=8, 8+2=10, 10-7=3. \\boxed{3+5+2-7}",
+  );
+  assert.equal(fixText(puzzle, [1, 1, 1, -1]), null, "a right attempt needs no fix");
+  // 1-2+3-4 = -2 is 6 below 4, and no operand 3 carries a minus sign: it takes three flips
+  assert.equal(fixText({ target: 4, operands: [1, 2, 3, 4] }, [1, -1, 1, -1]), null);
 });

@@ -1,0 +1,190 @@
+/**
+ * toy-sign: a sign puzzle in which a wrong first attempt shows its own error. "Make 3 from 3 5 2 7." is
+ * answered with a worked chain and a boxed expression of the operands, in the given order, joined by + and -:
+ * "3+5=8, 8+2=10, 10-7=3. \boxed{3+5+2-7}". The checker (src/verify/sign) judges the boxed expression.
+ *
+ * Why self-correction is learnable here (issue 11): a wrong first attempt, computed truthfully, ends its chain
+ * on a value that differs from the target, and both attempts can read that value and the target from the
+ * context; their gap tells which sign to flip (flipping +x to -x lowers the value by 2x). Checking an attempt
+ * is easier than solving the puzzle, with no outside feedback.
+ *
+ * The SFT corpus is designed so that the base model behaves like the paper's base models: first attempts are
+ * honest (a wrong chain is computed truthfully, never forced to the target); most second attempts copy the
+ * first; a few traces are checkable fixes, whose second attempt first reads the first chain's final value,
+ * writes its gap to the target, names the sign it flips and then writes the corrected chain, e.g. after
+ * "3+5=8, 8+2=10, 10+7=17. \boxed{3+5+2+7}": "17-3=14, so +7 becomes -7. 3+5=8, 8+2=10, 10-7=3.
+ * \boxed{3+5+2-7}" (the gap of a sign error is twice the flipped operand). They are rare enough that the base model mostly copies at greedy
+ * decoding (its Δ(t1,t2) is about zero or below), so RL has a behaviour to find and amplify.
+ *
+ * @module
+ */
+import { parseSignExpression, type SignPuzzle, signPuzzleText } from "../../src/verify/sign/check.ts";
+import type { SftExample } from "../../src/training/sft_example.ts";
+import type { Uniform } from "./math_task.ts";
+
+/** Knobs that set the difficulty. */
+export interface SignTaskOptions {
+  /** Operands per puzzle. */
+  operands: number;
+  /** Operands are drawn from [minOperand, maxOperand]. */
+  minOperand: number;
+  maxOperand: number;
+}
+
+/** The default difficulty: four single-digit operands (three signs to choose, eight assignments). */
+export const DEFAULT_SIGN_OPTIONS: SignTaskOptions = { operands: 4, minOperand: 1, maxOperand: 9 };
+
+/** A toy-sign problem: the statement, a worked solution (one of possibly several) and its boxed expression. */
+export interface SignRecord {
+  id: string;
+  problem: string;
+  target: number;
+  operands: number[];
+  solution: string;
+  answer: string;
+}
+
+function randomInt(random: Uniform, min: number, max: number): number {
+  return min + Math.floor(random() * (max - min + 1));
+}
+
+/** The value of operands with signs (+1 / -1 each; the first sign is always +1). */
+export function signedValue(operands: readonly number[], signs: readonly number[]): number {
+  return operands.reduce((sum, operand, i) => sum + signs[i] * operand, 0);
+}
+
+/**
+ * A worked chain, one operation per step with every partial result written truthfully, then the boxed
+ * expression: chainText([3, 5, 2, 7], [1, 1, -1, 1]) is "3+5=8, 8-2=6, 6+7=13. \boxed{3+5-2+7}".
+ */
+export function chainText(operands: readonly number[], signs: readonly number[]): string {
+  const steps: string[] = [];
+  let value = operands[0];
+  for (let i = 1; i < operands.length; i++) {
+    const op = signs[i] > 0 ? "+" : "-";
+    const next = value + signs[i] * operands[i];
+    steps.push(`${value}${op}${operands[i]}=${next}`);
+    value = next;
+  }
+  return `${steps.join(", ")}. \\boxed{${expressionText(operands, signs)}}`;
+}
+
+/** The expression "3+5-2+7" of operands with signs. */
+export function expressionText(operands: readonly number[], signs: readonly number[]): string {
+  return operands.map((operand, i) => (i === 0 ? "" : signs[i] > 0 ? "+" : "-") + operand).join("");
+}
+
+/** Every sign assignment (first sign +1) of `count` operands, in a fixed order. */
+export function allSigns(count: number): number[][] {
+  const out: number[][] = [];
+  for (let mask = 0; mask < 2 ** (count - 1); mask++) {
+    out.push([1, ...Array.from({ length: count - 1 }, (_, i) => (mask >> i) & 1 ? -1 : 1)]);
+  }
+  return out;
+}
+
+/** Draws a puzzle: random operands and signs; the target is their value (kept non-negative). */
+export function drawSignPuzzle(random: Uniform, id: string, options = DEFAULT_SIGN_OPTIONS): SignRecord {
+  for (;;) {
+    const operands = Array.from(
+      { length: options.operands },
+      () => randomInt(random, options.minOperand, options.maxOperand),
+    );
+    const signs = [1, ...operands.slice(1).map(() => (random() < 0.5 ? 1 : -1))];
+    const target = signedValue(operands, signs);
+    if (target < 0) continue;
+    return {
+      id,
+      problem: signPuzzleText({ target, operands }),
+      target,
+      operands,
+      solution: chainText(operands, signs),
+      answer: expressionText(operands, signs),
+    };
+  }
+}
+
+/**
+ * The checkable fix of a wrong attempt that one sign flip corrects: the gap between its final value and the
+ * target, the flip, and the corrected chain. Null when no single flip reaches the target.
+ */
+export function fixText(puzzle: SignPuzzle, signs: readonly number[]): string | null {
+  const value = signedValue(puzzle.operands, signs);
+  const gap = value - puzzle.target;
+  if (gap === 0) return null;
+  for (let i = 1; i < signs.length; i++) {
+    if (2 * signs[i] * puzzle.operands[i] !== gap) continue;
+    const flipped = signs.map((sign, j) => (j === i ? -sign : sign));
+    const operand = puzzle.operands[i];
+    const note = gap > 0
+      ? `${value}-${puzzle.target}=${gap}, so +${operand} becomes -${operand}.`
+      : `${puzzle.target}-${value}=${-gap}, so -${operand} becomes +${operand}.`;
+    return `${note} ${chainText(puzzle.operands, flipped)}`;
+  }
+  return null;
+}
+
+/** Settings of the SFT corpus's two-attempt traces. */
+export interface SignTraceOptions {
+  /** Share of traces whose first attempt is wrong (computed truthfully). */
+  wrongFirstShare: number;
+  /** Among those, share whose second attempt is a checkable fix (the rest copy the first attempt). */
+  fixShare: number;
+}
+
+/** The default mix: half the first attempts wrong, a few of those fixed, every other second attempt a copy. */
+export const DEFAULT_SIGN_TRACE_OPTIONS: SignTraceOptions = { wrongFirstShare: 0.5, fixShare: 0.1 };
+
+/** The signs of a record's worked solution. */
+function solutionSigns(record: SignRecord): number[] {
+  return parseSignExpression(record.answer)!.signs;
+}
+
+/**
+ * A two-attempt trace: attempt 1 is the worked solution or a wrong assignment computed truthfully; attempt 2
+ * copies it or, for a share of the wrong ones, is the checkable fix (then attempt 1 is one flip from a solution).
+ */
+export function signTraceFor(
+  random: Uniform,
+  record: SignRecord,
+  id: string,
+  options = DEFAULT_SIGN_TRACE_OPTIONS,
+): SftExample {
+  const puzzle = { target: record.target, operands: record.operands };
+  const wrongSigns = allSigns(record.operands.length)
+    .filter((signs) => signedValue(record.operands, signs) !== record.target);
+  const wrong = wrongSigns.length > 0 && random() < options.wrongFirstShare;
+  if (!wrong) {
+    return {
+      id,
+      kind: "trace",
+      problem: record.problem,
+      attempt1: record.solution,
+      completion: record.solution,
+    };
+  }
+  const fixable = wrongSigns.filter((signs) => fixText(puzzle, signs) !== null);
+  if (fixable.length > 0 && random() < options.fixShare) {
+    const signs = fixable[Math.floor(random() * fixable.length)];
+    return {
+      id,
+      kind: "trace",
+      problem: record.problem,
+      attempt1: chainText(record.operands, signs),
+      completion: fixText(puzzle, signs)!,
+    };
+  }
+  const signs = wrongSigns[Math.floor(random() * wrongSigns.length)];
+  const attempt1 = chainText(record.operands, signs);
+  return { id, kind: "trace", problem: record.problem, attempt1, completion: attempt1 };
+}
+
+/** The SFT solution example of a record. */
+export function signSolutionExample(record: SignRecord, id: string): SftExample {
+  return {
+    id,
+    kind: "solution",
+    problem: record.problem,
+    completion: chainText(record.operands, solutionSigns(record)),
+  };
+}
