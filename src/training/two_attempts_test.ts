@@ -58,3 +58,43 @@ Deno.test("greedy two-attempt evaluation: contexts, verdicts and metrics on a fi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("several second attempts per first attempt share it; the first keeps the single-sample draw", async () => {
+  const dir = await Deno.makeTempDir();
+  const policy = initCheckpoint(tinyConfig(), { seed: 2 });
+  const model = await openGenerationModel(policy, dir);
+  try {
+    const fields = { id: "id", statement: "problem", answer: "answer" };
+    const problems = readProblems(RECORDS, fields);
+    const models = {
+      policy: model,
+      encoder: new PromptEncoder(policy),
+      verifier: mathVerifier(fields),
+      prompts: PROMPTS,
+    };
+    const sampling = { temperature: 1, maxNewTokens: 12, samples: 1, seed: 5, round: "r", batchSize: 8 };
+    const single = await sampleRollouts(problems, models, sampling);
+    const triple = await sampleRollouts(problems, models, { ...sampling, secondSamples: 3 });
+    assert.equal(triple.length, 9);
+    assert.deepEqual(triple.map((r) => [r.problem.id, r.secondSample]), [
+      ["a", undefined],
+      ["a", 1],
+      ["a", 2],
+      ["b", undefined],
+      ["b", 1],
+      ["b", 2],
+      ["c", undefined],
+      ["c", 1],
+      ["c", 2],
+    ]);
+    for (let i = 0; i < 3; i++) {
+      const group = triple.slice(3 * i, 3 * i + 3);
+      assert.ok(group.every((r) => r.attempt1 === group[0].attempt1), "the siblings share one attempt 1");
+      assert.equal(group[0].attempt2!.text, single[i].attempt2!.text);
+      assert.equal(new Set(group.map((r) => r.attempt2!.text)).size, 3, "siblings drew the same text");
+    }
+  } finally {
+    await model.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
