@@ -33,6 +33,7 @@ import {
   DEFAULT_SIGN_OPTIONS,
   DEFAULT_SIGN_TRACE_OPTIONS,
   drawSignPuzzle,
+  hintedFixFor,
   signSolutionExample,
   type SignTaskOptions,
   signTraceFor,
@@ -228,9 +229,14 @@ export function generateToySign(
   const sftProblems = split("sft", sizes.sftSolutions);
   const traceRandom: Uniform = createRng(seed + 1).uniform;
   const sft = [
-    ...sftProblems.map((r, i) => signSolutionExample(r, `toy-sign/sft/solution/${pad(i)}`)),
+    ...sftProblems.map((r, i) =>
+      signSolutionExample(traceRandom, r, `toy-sign/sft/solution/${pad(i)}`, knobs.traces)
+    ),
     ...sftProblems.slice(0, sizes.sftTraces).map((r, i) =>
       signTraceFor(traceRandom, r, `toy-sign/sft/trace/${pad(i)}`, knobs.traces)
+    ),
+    ...sftProblems.slice(sizes.sftSolutions - knobs.traces.hintedFixes).flatMap((r, i) =>
+      hintedFixFor(traceRandom, r, `toy-sign/sft/hinted/${pad(i)}`) ?? []
     ),
   ];
   const meta = {

@@ -124,20 +124,43 @@ export function fixText(puzzle: SignPuzzle, signs: readonly number[]): string | 
   return null;
 }
 
-/** Settings of the SFT corpus's two-attempt traces. */
+/** Settings of the SFT corpus: its first-attempt solutions and its two-attempt traces. */
 export interface SignTraceOptions {
+  /**
+   * Share of first-attempt examples whose signs are wrong, their chain computed truthfully: without them the
+   * model learns that a chain always ends on the target and forces its arithmetic there when its signs are
+   * wrong, which hides the error from the second attempt.
+   */
+  wrongSolutionShare: number;
   /** Share of traces whose first attempt is wrong (computed truthfully). */
   wrongFirstShare: number;
   /** Among those, share whose second attempt is a checkable fix (the rest copy the first attempt). */
   fixShare: number;
+  /**
+   * Hinted fixes: traces whose instruction ({@link HINT_INSTRUCTION}) says the first attempt is wrong, with a
+   * checkable fix as the second attempt. They teach the repair skill without making the base model use it
+   * under the workflow's own instruction, where it mostly copies (like a model that can repair an answer it
+   * is told is wrong but seldom does so on its own).
+   */
+  hintedFixes: number;
 }
 
+/** The instruction of the hinted fixes: outside feedback, present in SFT only, never in evaluation or RL. */
+export const HINT_INSTRUCTION = "The solution above is wrong; find the sign to flip and rewrite it.";
+
 /** The default mix: half the first attempts wrong, a few of those fixed, every other second attempt a copy. */
-export const DEFAULT_SIGN_TRACE_OPTIONS: SignTraceOptions = { wrongFirstShare: 0.5, fixShare: 0.1 };
+export const DEFAULT_SIGN_TRACE_OPTIONS: SignTraceOptions = {
+  wrongSolutionShare: 0,
+  wrongFirstShare: 0.5,
+  fixShare: 0.1,
+  hintedFixes: 0,
+};
 
 /** The signs of a record's worked solution. */
 function solutionSigns(record: SignRecord): number[] {
-  return parseSignExpression(record.answer)!.signs;
+  const parsed = parseSignExpression(record.answer);
+  if (!parsed) throw new Error(`toy-sign: ${JSON.stringify(record)} has no sign expression`);
+  return parsed.signs;
 }
 
 /**
@@ -179,12 +202,41 @@ export function signTraceFor(
   return { id, kind: "trace", problem: record.problem, attempt1, completion: attempt1 };
 }
 
-/** The SFT solution example of a record. */
-export function signSolutionExample(record: SignRecord, id: string): SftExample {
+/**
+ * The SFT first-attempt example of a record: its worked solution or, for a share `wrongSolutionShare` of them,
+ * a wrong assignment's chain computed truthfully.
+ */
+export function signSolutionExample(
+  random: Uniform,
+  record: SignRecord,
+  id: string,
+  options = DEFAULT_SIGN_TRACE_OPTIONS,
+): SftExample {
+  const wrongSigns = allSigns(record.operands.length)
+    .filter((signs) => signedValue(record.operands, signs) !== record.target);
+  const signs = wrongSigns.length > 0 && random() < options.wrongSolutionShare
+    ? wrongSigns[Math.floor(random() * wrongSigns.length)]
+    : solutionSigns(record);
+  return { id, kind: "solution", problem: record.problem, completion: chainText(record.operands, signs) };
+}
+
+/**
+ * A hinted fix: a wrong first attempt that one flip corrects, the hint instruction, and the checkable fix; null
+ * when the puzzle has no such attempt.
+ */
+export function hintedFixFor(random: Uniform, record: SignRecord, id: string): SftExample | null {
+  const puzzle = { target: record.target, operands: record.operands };
+  const fixable = allSigns(record.operands.length).filter((signs) =>
+    signedValue(record.operands, signs) !== record.target && fixText(puzzle, signs) !== null
+  );
+  if (fixable.length === 0) return null;
+  const signs = fixable[Math.floor(random() * fixable.length)];
   return {
     id,
-    kind: "solution",
+    kind: "trace",
     problem: record.problem,
-    completion: chainText(record.operands, solutionSigns(record)),
+    attempt1: chainText(record.operands, signs),
+    completion: fixText(puzzle, signs)!,
+    instruction: HINT_INSTRUCTION,
   };
 }
