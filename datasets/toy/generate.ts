@@ -236,7 +236,7 @@ export function generateToySign(
       signTraceFor(traceRandom, r, `toy-sign/sft/trace/${pad(i)}`, knobs.traces)
     ),
     ...sftProblems.slice(sizes.sftSolutions - knobs.traces.hintedFixes).flatMap((r, i) =>
-      hintedFixFor(traceRandom, r, `toy-sign/sft/hinted/${pad(i)}`) ?? []
+      hintedFixFor(traceRandom, r, `toy-sign/sft/hinted/${pad(i)}`, knobs.traces) ?? []
     ),
   ];
   const meta = {

@@ -10,11 +10,10 @@
  *
  * The SFT corpus is designed so that the base model behaves like the paper's base models: first attempts are
  * honest (a wrong chain is computed truthfully, never forced to the target); most second attempts copy the
- * first; a few traces are checkable fixes, whose second attempt first reads the first chain's final value,
- * writes its gap to the target, names the sign it flips and then writes the corrected chain, e.g. after
- * "3+5=8, 8+2=10, 10+7=17. \boxed{3+5+2+7}": "17-3=14, so +7 becomes -7. 3+5=8, 8+2=10, 10-7=3.
- * \boxed{3+5+2-7}" (the gap of a sign error is twice the flipped operand). They are rare enough that the base model mostly copies at greedy
- * decoding (its Δ(t1,t2) is about zero or below), so RL has a behaviour to find and amplify.
+ * first; a few traces are checkable fixes, whose second attempt searches the first attempt's single sign
+ * flips, each a truthful chain, until one ends on the target ({@link fixText}). They are rare enough that the
+ * base model mostly copies at greedy decoding (its Δ(t1,t2) is about zero or below), so RL has a behaviour
+ * to find and amplify.
  *
  * @module
  */
@@ -58,6 +57,11 @@ export function signedValue(operands: readonly number[], signs: readonly number[
  * expression: chainText([3, 5, 2, 7], [1, 1, -1, 1]) is "3+5=8, 8-2=6, 6+7=13. \boxed{3+5-2+7}".
  */
 export function chainText(operands: readonly number[], signs: readonly number[]): string {
+  return `${chainSteps(operands, signs)}. \\boxed{${expressionText(operands, signs)}}`;
+}
+
+/** The steps of a worked chain, "3+5=8, 8-2=6, 6+7=13", each partial result written truthfully. */
+export function chainSteps(operands: readonly number[], signs: readonly number[]): string {
   const steps: string[] = [];
   let value = operands[0];
   for (let i = 1; i < operands.length; i++) {
@@ -66,7 +70,7 @@ export function chainText(operands: readonly number[], signs: readonly number[])
     steps.push(`${value}${op}${operands[i]}=${next}`);
     value = next;
   }
-  return `${steps.join(", ")}. \\boxed{${expressionText(operands, signs)}}`;
+  return steps.join(", ");
 }
 
 /** The expression "3+5-2+7" of operands with signs. */
@@ -105,21 +109,28 @@ export function drawSignPuzzle(random: Uniform, id: string, options = DEFAULT_SI
 }
 
 /**
- * The checkable fix of a wrong attempt that one sign flip corrects: the gap between its final value and the
- * target, the flip, and the corrected chain. Null when no single flip reaches the target.
+ * The checkable fix of a wrong attempt: a search over its single sign flips, from the last sign towards the
+ * second and at most `tries` of them, each written as a truthful chain, stopping at the first that ends on the
+ * target, then its boxed expression. Each try uses only the skill of a first attempt (a chain of one-digit
+ * steps; the first try repeats attempt 1's chain up to its last step) and a comparison of the chain's end with
+ * the target, which a tiny model can learn, unlike computing which sign to flip from the gap (two-digit
+ * arithmetic the toy model does not learn in the workflow's budget). Null when none of the tries reaches the
+ * target (then the attempt is not used for a fix trace). After "3+5=8, 8-2=6, 6-7=-1. \\boxed{3+5-2-7}" for
+ * "Make 3 from 3 5 2 7.", with 2 tries: "3+5=8, 8-2=6, 6+7=13; 3+5=8, 8+2=10, 10-7=3. \\boxed{3+5+2-7}".
  */
-export function fixText(puzzle: SignPuzzle, signs: readonly number[]): string | null {
-  const value = signedValue(puzzle.operands, signs);
-  const gap = value - puzzle.target;
-  if (gap === 0) return null;
-  for (let i = 1; i < signs.length; i++) {
-    if (2 * signs[i] * puzzle.operands[i] !== gap) continue;
+export function fixText(
+  puzzle: SignPuzzle,
+  signs: readonly number[],
+  tries = signs.length - 1,
+): string | null {
+  if (signedValue(puzzle.operands, signs) === puzzle.target) return null;
+  const chains: string[] = [];
+  for (let i = signs.length - 1; i >= Math.max(1, signs.length - tries); i--) {
     const flipped = signs.map((sign, j) => (j === i ? -sign : sign));
-    const operand = puzzle.operands[i];
-    const note = gap > 0
-      ? `${value}-${puzzle.target}=${gap}, so +${operand} becomes -${operand}.`
-      : `${puzzle.target}-${value}=${-gap}, so -${operand} becomes +${operand}.`;
-    return `${note} ${chainText(puzzle.operands, flipped)}`;
+    chains.push(chainSteps(puzzle.operands, flipped));
+    if (signedValue(puzzle.operands, flipped) === puzzle.target) {
+      return `${chains.join("; ")}. \\boxed{${expressionText(puzzle.operands, flipped)}}`;
+    }
   }
   return null;
 }
@@ -143,17 +154,25 @@ export interface SignTraceOptions {
    * is told is wrong but seldom does so on its own).
    */
   hintedFixes: number;
+  /** Single flips a fix tries, from the last sign on ({@link fixText}); 1 flips the last sign only. */
+  fixTries: number;
 }
 
 /** The instruction of the hinted fixes: outside feedback, present in SFT only, never in evaluation or RL. */
 export const HINT_INSTRUCTION = "The solution above is wrong; find the sign to flip and rewrite it.";
 
-/** The default mix: half the first attempts wrong, a few of those fixed, every other second attempt a copy. */
+/**
+ * The default mix (measured on dev with the default workflow's base model, seed 0: greedy t1 41.5%, t2 41.0%,
+ * 181 of 200 second attempts exact copies): a quarter of the first-attempt examples wrong but truthful, half
+ * the trace first attempts wrong, a fifth of those fixed by flipping the last sign when that reaches the target
+ * (about 10% of the wrong ones in all, since the last flip fixes only some), every other second attempt a copy.
+ */
 export const DEFAULT_SIGN_TRACE_OPTIONS: SignTraceOptions = {
-  wrongSolutionShare: 0,
+  wrongSolutionShare: 0.25,
   wrongFirstShare: 0.5,
-  fixShare: 0.1,
+  fixShare: 0.2,
   hintedFixes: 0,
+  fixTries: 1,
 };
 
 /** The signs of a record's worked solution. */
@@ -186,7 +205,7 @@ export function signTraceFor(
       completion: record.solution,
     };
   }
-  const fixable = wrongSigns.filter((signs) => fixText(puzzle, signs) !== null);
+  const fixable = wrongSigns.filter((signs) => fixText(puzzle, signs, options.fixTries) !== null);
   if (fixable.length > 0 && random() < options.fixShare) {
     const signs = fixable[Math.floor(random() * fixable.length)];
     return {
@@ -194,7 +213,7 @@ export function signTraceFor(
       kind: "trace",
       problem: record.problem,
       attempt1: chainText(record.operands, signs),
-      completion: fixText(puzzle, signs)!,
+      completion: fixText(puzzle, signs, options.fixTries)!,
     };
   }
   const signs = wrongSigns[Math.floor(random() * wrongSigns.length)];
@@ -224,10 +243,15 @@ export function signSolutionExample(
  * A hinted fix: a wrong first attempt that one flip corrects, the hint instruction, and the checkable fix; null
  * when the puzzle has no such attempt.
  */
-export function hintedFixFor(random: Uniform, record: SignRecord, id: string): SftExample | null {
+export function hintedFixFor(
+  random: Uniform,
+  record: SignRecord,
+  id: string,
+  options = DEFAULT_SIGN_TRACE_OPTIONS,
+): SftExample | null {
   const puzzle = { target: record.target, operands: record.operands };
   const fixable = allSigns(record.operands.length).filter((signs) =>
-    signedValue(record.operands, signs) !== record.target && fixText(puzzle, signs) !== null
+    signedValue(record.operands, signs) !== record.target && fixText(puzzle, signs, options.fixTries) !== null
   );
   if (fixable.length === 0) return null;
   const signs = fixable[Math.floor(random() * fixable.length)];
@@ -236,7 +260,7 @@ export function hintedFixFor(random: Uniform, record: SignRecord, id: string): S
     kind: "trace",
     problem: record.problem,
     attempt1: chainText(record.operands, signs),
-    completion: fixText(puzzle, signs)!,
+    completion: fixText(puzzle, signs, options.fixTries)!,
     instruction: HINT_INSTRUCTION,
   };
 }

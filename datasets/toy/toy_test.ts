@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { checkAnswer } from "../../src/verify/math/check.ts";
-import { checkSign, parseSignPuzzle } from "../../src/verify/sign/check.ts";
-import { generateToyCode, generateToyDatasets, generateToyMath, generateToySign } from "./generate.ts";
-import { fixText, type SignRecord } from "./sign_task.ts";
+import { checkSign, parseSignExpression, parseSignPuzzle } from "../../src/verify/sign/check.ts";
+import {
+  DEFAULT_SIGN_KNOBS,
+  generateToyCode,
+  generateToyDatasets,
+  generateToyMath,
+  generateToySign,
+} from "./generate.ts";
+import { fixText, HINT_INSTRUCTION, type SignRecord } from "./sign_task.ts";
 import { type MathRecord, parseProblem, type SftRecord } from "./math_task.ts";
 import { type CodeRecord, parseBody } from "./code_task.ts";
 
@@ -125,41 +131,59 @@ Deno.test("toy-sign splits (test, dev, train, sft) share no problem", () => {
   }
 });
 
-Deno.test("toy-sign traces: honest wrong first attempts, copies, and rare checkable fixes", () => {
+Deno.test("toy-sign traces: honest wrong first attempts, copies, rare checkable fixes, hinted fixes", () => {
   const traces = records<SftRecord>(sign, "toy-sign/sft.jsonl").filter((r) => r.kind === "trace");
-  let wrong = 0, fixed = 0;
+  const signsOf = (text: string) => parseSignExpression(/\\boxed\{([^}]*)\}/.exec(text)![1])!.signs;
+  const chainEnd = (text: string) => Number(/=(-?\d+)\. \\boxed/.exec(text)?.[1]);
+  let wrong = 0, fixed = 0, hinted = 0;
   for (const trace of traces) {
     const puzzle = parseSignPuzzle(trace.problem);
     const first = checkSign(trace.attempt1!, puzzle);
-    // honest: the chain ends on the boxed expression's value, right or wrong
-    assert.equal(Number(/=(-?\d+)\. \\boxed/.exec(trace.attempt1!)?.[1]), first.value, trace.id);
-    const second = checkSign(trace.completion, puzzle);
+    assert.equal(chainEnd(trace.attempt1!), first.value, `${trace.id}: a first attempt's chain is truthful`);
+    if (trace.instruction !== undefined) {
+      assert.equal(trace.instruction, HINT_INSTRUCTION);
+      assert.ok(!first.correct, trace.id);
+      assert.equal(trace.completion, fixText(puzzle, signsOf(trace.attempt1!)), trace.id);
+      assert.ok(checkSign(trace.completion, puzzle).correct, trace.id);
+      hinted++;
+      continue;
+    }
     if (!first.correct) wrong++;
     if (trace.completion === trace.attempt1) continue;
-    // the only other second attempt: a fix of a wrong first attempt that names the gap and the flip
-    assert.ok(!first.correct && second.correct, trace.id);
-    const gap = first.value! - puzzle.target;
-    assert.match(
-      trace.completion,
-      new RegExp(`^-?\\d+--?\\d+=${Math.abs(gap)}, so [+-]${Math.abs(gap) / 2} becomes`),
-    );
+    // the only other second attempt: the search fix of a wrong first attempt
+    assert.ok(!first.correct, trace.id);
+    assert.equal(trace.completion, fixText(puzzle, signsOf(trace.attempt1!)), trace.id);
+    assert.ok(checkSign(trace.completion, puzzle).correct, trace.id);
     fixed++;
   }
-  assert.ok(wrong > traces.length * 0.4 && wrong < traces.length * 0.6, `wrong ${wrong}`);
-  assert.ok(fixed > wrong * 0.05 && fixed < wrong * 0.15, `fixed ${fixed} of ${wrong}`);
+  const { wrongFirstShare, fixShare, hintedFixes } = DEFAULT_SIGN_KNOBS.traces;
+  const plain = traces.length - hinted;
+  assert.equal(hinted, hintedFixes);
+  assert.ok(Math.abs(wrong / plain - wrongFirstShare) < 0.05, `wrong ${wrong} of ${plain}`);
+  // a fix needs an attempt its tries can fix, which not every puzzle has: at most fixShare of the wrong ones
+  assert.ok(fixed <= wrong * fixShare * 1.2 && fixed >= wrong * fixShare * 0.3, `fixed ${fixed} of ${wrong}`);
 });
 
-Deno.test("toy-sign: fixText flips the one sign that closes the gap, or gives null", () => {
+Deno.test("toy-sign: some first-attempt examples are wrong but truthful (the share of the knobs)", () => {
+  const solutions = records<SftRecord>(sign, "toy-sign/sft.jsonl").filter((r) => r.kind === "solution");
+  let wrong = 0;
+  for (const example of solutions) {
+    const verdict = checkSign(example.completion, parseSignPuzzle(example.problem));
+    assert.equal(Number(/=(-?\d+)\. \\boxed/.exec(example.completion)?.[1]), verdict.value, example.id);
+    if (!verdict.correct) wrong++;
+  }
+  const share = DEFAULT_SIGN_KNOBS.traces.wrongSolutionShare;
+  assert.ok(Math.abs(wrong / solutions.length - share) < 0.03, `wrong ${wrong} of ${solutions.length}`);
+});
+
+Deno.test("toy-sign: fixText searches single flips from the last sign and stops at the target, or gives null", () => {
   const puzzle = { target: 3, operands: [3, 5, 2, 7] };
-  assert.equal(
-    fixText(puzzle, [1, 1, 1, 1]),
-    "17-3=14, so +7 becomes -7. 3+5=8, 8+2=10, 10-7=3. \\boxed{3+5+2-7}",
-  );
+  assert.equal(fixText(puzzle, [1, 1, 1, 1]), "3+5=8, 8+2=10, 10-7=3. \\boxed{3+5+2-7}");
   assert.equal(
     fixText(puzzle, [1, 1, -1, -1]),
-    "3--1=4, so -2 becomes +2. 3+5=8, 8+2=10, 10-7=3. \\boxed{3+5+2-7}",
+    "3+5=8, 8-2=6, 6+7=13; 3+5=8, 8+2=10, 10-7=3. \\boxed{3+5+2-7}",
   );
   assert.equal(fixText(puzzle, [1, 1, 1, -1]), null, "a right attempt needs no fix");
-  // 1-2+3-4 = -2 is 6 below 4, and no operand 3 carries a minus sign: it takes three flips
+  // 1-2+3-4 = -2; its single flips give 6, -8 and 2, none of them 4
   assert.equal(fixText({ target: 4, operands: [1, 2, 3, 4] }, [1, -1, 1, -1]), null);
 });
