@@ -156,6 +156,12 @@ export interface SignTraceOptions {
   hintedFixes: number;
   /** Single flips a fix tries, from the last sign on ({@link fixText}); 1 flips the last sign only. */
   fixTries: number;
+  /**
+   * Among the wrong first attempts that get no fix, share whose second attempt flips the last sign anyway,
+   * right or wrong (a truthful chain): the base model then tries a flip when its chain misses the target
+   * whether or not the flip can reach it, since which attempts a flip fixes is not visible to it.
+   */
+  flipShare: number;
 }
 
 /** The instruction of the hinted fixes: outside feedback, present in SFT only, never in evaluation or RL. */
@@ -173,6 +179,7 @@ export const DEFAULT_SIGN_TRACE_OPTIONS: SignTraceOptions = {
   fixShare: 0.2,
   hintedFixes: 0,
   fixTries: 1,
+  flipShare: 0,
 };
 
 /** The signs of a record's worked solution. */
@@ -218,7 +225,14 @@ export function signTraceFor(
   }
   const signs = wrongSigns[Math.floor(random() * wrongSigns.length)];
   const attempt1 = chainText(record.operands, signs);
-  return { id, kind: "trace", problem: record.problem, attempt1, completion: attempt1 };
+  const flip = options.flipShare > 0 && random() < options.flipShare;
+  const completion = flip ? chainText(record.operands, flipLast(signs)) : attempt1;
+  return { id, kind: "trace", problem: record.problem, attempt1, completion };
+}
+
+/** The signs with the last one flipped. */
+export function flipLast(signs: readonly number[]): number[] {
+  return signs.map((sign, i) => (i === signs.length - 1 ? -sign : sign));
 }
 
 /**
