@@ -118,7 +118,7 @@ async function benchCommitOverhead(): Promise<void> {
       status: "running",
       pid: Deno.pid,
       created: Date.now(),
-    }, [{ id: "s", kind: kind.name }]);
+    }, [{ id: "s", kind: kind.name, needs: [] }]);
     const ctx = new StepRun({
       runId: "r",
       stepId: "s",

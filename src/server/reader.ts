@@ -8,7 +8,7 @@
  * @module
  */
 import { StepPaths } from "../workflow/artifacts.ts";
-import { declaredStepId, instanceNeeds } from "../workflow/matrix.ts";
+import { declaredStepId } from "../workflow/matrix.ts";
 import { observeRun, observeSteps } from "../workflow/owner.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
 import { type EventRow, type MetricRow, type RunRow, RunStore, type StepRow } from "../workflow/store.ts";
@@ -17,7 +17,7 @@ import { readJsonlPage } from "./records.ts";
 import type { RecordsPage, RunDetail, RunSummary, SeriesList, StepDetail, StepSummary } from "./schemas.ts";
 import { describeMetric } from "./metric_catalog.ts";
 import { selfCorrectionTable } from "./selfcorrection.ts";
-import { downsample, runSummary, stepNeeds, stepSummary } from "./summaries.ts";
+import { downsample, runSummary, stepSummary } from "./summaries.ts";
 
 /** How many of the newest progress events give a step's recent rate. */
 const RATE_WINDOW = 12;
@@ -107,7 +107,9 @@ export class RunReader {
   private needsOf(run: RunRow): Map<string, string[]> {
     let needs = this.needsCache.get(run.id);
     if (!needs) {
-      needs = instanceNeeds(this.require().getSteps(run.id).map((s) => s.step_id), stepNeeds(run.source));
+      needs = new Map(
+        this.require().getSteps(run.id).map((s) => [s.step_id, JSON.parse(s.needs ?? "[]") as string[]]),
+      );
       this.needsCache.set(run.id, needs);
     }
     return needs;

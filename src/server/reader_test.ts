@@ -31,7 +31,7 @@ Deno.test("the status server started before the store's tables exist answers 'no
     });
     assert.equal((await getJson(`${server.url}/api/runs/r1`)).status, 404);
     const store = new RunStore(`${runsDir}/pipeline.db`);
-    store.createRun(RUN, [{ id: "a", kind: "test.work" }]);
+    store.createRun(RUN, [{ id: "a", kind: "test.work", needs: [] }]);
     const { status, body } = await getJson(`${server.url}/api/runs`);
     assert.equal(status, 200);
     assert.deepEqual((body as { runs: { id: string }[] }).runs.map((r) => r.id), ["r1"]);

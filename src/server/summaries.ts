@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { parse as parseYaml } from "yaml";
 import { declaredStepId } from "../workflow/matrix.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
 import type { EventRow, MetricRow, RunRow, StepRow } from "../workflow/store.ts";
@@ -34,25 +33,6 @@ export function runSummary(run: RunRow, steps: readonly StepRow[]): RunSummary {
     error: run.error,
     steps: countSteps(steps),
   };
-}
-
-/**
- * The dependencies of each step, read from the run's workflow source (`steps[].needs`). A source that
- * cannot be read gives no edges rather than an error: the graph is a display aid.
- */
-export function stepNeeds(source: string): Map<string, string[]> {
-  const needs = new Map<string, string[]>();
-  try {
-    const doc = parseYaml(source) as { steps?: { id?: unknown; needs?: unknown }[] } | null;
-    for (const step of doc?.steps ?? []) {
-      if (typeof step?.id !== "string") continue;
-      const list = Array.isArray(step.needs) ? step.needs.filter((n) => typeof n === "string") : [];
-      needs.set(step.id, list);
-    }
-  } catch {
-    // not YAML we understand: show the steps without edges
-  }
-  return needs;
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { EventRow } from "../workflow/store.ts";
-import { downsample, recentRate, stepNeeds } from "./summaries.ts";
+import { downsample, recentRate } from "./summaries.ts";
 
 function progress(done: number, ts: number): EventRow {
   return {
@@ -19,12 +19,6 @@ Deno.test("recentRate uses the newest attempt's progress only", () => {
   assert.equal(recentRate(events), 10);
   assert.equal(recentRate([progress(5, 1000)]), null);
   assert.equal(recentRate([progress(5, 2000), progress(5, 1000)]), null);
-});
-
-Deno.test("stepNeeds reads the dependencies from the workflow source", () => {
-  const needs = stepNeeds("name: w\nsteps:\n  - id: a\n  - id: b\n    needs: [a]\n");
-  assert.deepEqual([...needs], [["a", []], ["b", ["a"]]]);
-  assert.equal(stepNeeds(": not [yaml").size, 0);
 });
 
 Deno.test("downsample keeps the first and last points", () => {

@@ -22,6 +22,12 @@ import { ArtifactRef, PathParam, type StepContext } from "../workflow/step.ts";
  */
 export const ModelParam = z.union([ArtifactRef, PathParam]);
 
+/** The outputs of every training step kind: the trained model directory and its per-update curves. */
+export const TRAINED_MODEL_OUTPUTS = {
+  model: { kind: "dir", description: "the trained model directory" },
+  metrics: { kind: "records", description: "{stage, name, step, value} per update" },
+} as const;
+
 /** The execution provider a training or evaluation step runs on (default cpu). */
 export const ProviderParam = z.enum(PROVIDERS).default("cpu");
 

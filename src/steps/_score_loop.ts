@@ -64,12 +64,6 @@ interface ScoreCheckpointMeta {
   best?: BestUpdate;
 }
 
-/** The outputs of the SCoRe training steps. */
-export const SCORE_OUTPUTS = {
-  model: { kind: "dir", description: "the trained model directory" },
-  metrics: { kind: "records", description: "{stage, name, step, value} per update" },
-} as const;
-
 /**
  * Runs a SCoRe training step of the given stage, resuming from its latest checkpoint.
  *

@@ -5,7 +5,8 @@
  * @module
  */
 import { defineStep } from "../workflow/step.ts";
-import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./_score_loop.ts";
+import { TRAINED_MODEL_OUTPUTS } from "./_model.ts";
+import { runScoreStep, ScoreStepParams } from "./_score_loop.ts";
 
 /** The `score.single_turn` step kind. */
 export const scoreSingleTurn = defineStep({
@@ -14,6 +15,6 @@ export const scoreSingleTurn = defineStep({
   source: import.meta.url,
   description: "Ablation: single-turn REINFORCE on attempt 1 (reward r1, beta1 KL), no second attempt.",
   params: ScoreStepParams,
-  outputs: SCORE_OUTPUTS,
+  outputs: TRAINED_MODEL_OUTPUTS,
   run: (ctx) => runScoreStep(ctx, "single_turn"),
 });

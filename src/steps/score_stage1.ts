@@ -7,7 +7,8 @@
  * @module
  */
 import { defineStep } from "../workflow/step.ts";
-import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./_score_loop.ts";
+import { TRAINED_MODEL_OUTPUTS } from "./_model.ts";
+import { runScoreStep, ScoreStepParams } from "./_score_loop.ts";
 
 /** The `score.stage1` step kind. */
 export const scoreStage1 = defineStep({
@@ -17,6 +18,6 @@ export const scoreStage1 = defineStep({
   description:
     "SCoRe Stage I: reward attempt 2, hold attempt 1 near the base model with the strong beta2 KL.",
   params: ScoreStepParams,
-  outputs: SCORE_OUTPUTS,
+  outputs: TRAINED_MODEL_OUTPUTS,
   run: (ctx) => runScoreStep(ctx, "stage1"),
 });

@@ -5,7 +5,8 @@
  * @module
  */
 import { defineStep } from "../workflow/step.ts";
-import { runScoreStep, SCORE_OUTPUTS, ScoreStepParams } from "./_score_loop.ts";
+import { TRAINED_MODEL_OUTPUTS } from "./_model.ts";
+import { runScoreStep, ScoreStepParams } from "./_score_loop.ts";
 
 /** The `score.stage2` step kind. */
 export const scoreStage2 = defineStep({
@@ -15,6 +16,6 @@ export const scoreStage2 = defineStep({
   description:
     "SCoRe Stage II: reward both attempts, attempt 2 with the bonus alpha * (r2 - r1); beta1 KL on both.",
   params: ScoreStepParams,
-  outputs: SCORE_OUTPUTS,
+  outputs: TRAINED_MODEL_OUTPUTS,
   run: (ctx) => runScoreStep(ctx, "stage2"),
 });

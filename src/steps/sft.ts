@@ -14,7 +14,7 @@ import { sftRows, SftSettings, trainSft } from "../training/sft.ts";
 import { SftExample } from "../training/sft_example.ts";
 import { readTrainingState, writeTrainingState } from "../training/training_state.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
-import { ModelParam, modelPath, ProviderParam } from "./_model.ts";
+import { ModelParam, modelPath, ProviderParam, TRAINED_MODEL_OUTPUTS } from "./_model.ts";
 
 /** What an SFT checkpoint's metadata holds. */
 interface SftCheckpointMeta {
@@ -39,10 +39,7 @@ export const sft = defineStep({
     /** Stage name of the `metrics` records (the report's curve label). */
     stage: z.string().default("sft"),
   }),
-  outputs: {
-    model: { kind: "dir", description: "the fine-tuned model directory" },
-    metrics: { kind: "records", description: "{stage, name, step, value} per update" },
-  },
+  outputs: TRAINED_MODEL_OUTPUTS,
   async run(ctx) {
     const params = ctx.params;
     const policy = await loadPolicy(modelPath(params.model));

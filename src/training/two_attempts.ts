@@ -9,7 +9,7 @@ import type { Completion, GenerationSettings } from "../inference/generator.ts";
 import type { GenerationModel } from "../inference/model.ts";
 import { firstPrompt, type PromptEncoder, type PromptSettings, secondPrompt } from "./prompts.ts";
 import type { JudgedAttempt } from "./rollout.ts";
-import type { Problem, Verdict, Verifier } from "./verifiers.ts";
+import type { Judgement, Problem, Verifier } from "./verifiers.ts";
 
 /** One judged attempt with the token ids it was generated from and as. */
 export interface SampledAttempt extends JudgedAttempt {
@@ -172,7 +172,7 @@ function slotKey(slot: { problem: Problem; sample: number }, round: string, atte
 function attempt(
   contextIds: number[],
   completion: Completion,
-  verdict: Verdict,
+  verdict: Judgement,
   fromBase: boolean,
 ): SampledAttempt {
   const judged: SampledAttempt = {

@@ -16,8 +16,8 @@ export interface Problem {
   record: Record<string, unknown>;
 }
 
-/** The verdict on one response. */
-export interface Verdict {
+/** A verifier's judgement of one response: its reward (correct or not) and what the checker read. */
+export interface Judgement {
   correct: boolean;
   /** The answer the checker read, when it reads one. */
   extracted?: string | null;
@@ -28,7 +28,7 @@ export interface Verdict {
 /** Checks responses to problems. */
 export interface Verifier {
   /** Judges several responses, one per problem, in order. */
-  judge(items: readonly { problem: Problem; response: string }[]): Promise<Verdict[]>;
+  judge(items: readonly { problem: Problem; response: string }[]): Promise<Judgement[]>;
   /** Releases what the verifier holds (the code sandbox's processes); absent when there is nothing. */
   close?(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import type { StepPaths } from "./artifacts.ts";
 import { crashPoint } from "./faults.ts";
 import { writeAll } from "../util/fs.ts";
 import type { Reporter } from "./progress.ts";
-import type { Checkpoint, ItemLoop, OutputSpec, RecordWriter, StepContext, StepKind } from "./step.ts";
+import type { ItemLoop, OutputSpec, RecordWriter, StepCheckpoint, StepContext, StepKind } from "./step.ts";
 import type { RunStore } from "./store.ts";
 import { concatBytes } from "../util/bytes.ts";
 
@@ -279,7 +279,7 @@ export class StepRun<P> implements StepContext<P> {
     }
   }
 
-  latestCheckpoint<M>(): Promise<Checkpoint<M> | undefined> {
+  latestCheckpoint<M>(): Promise<StepCheckpoint<M> | undefined> {
     const row = this.options.store.latestCheckpoint(this.runId, this.stepId);
     return Promise.resolve(
       row ? { index: row.idx, dir: row.dir, meta: JSON.parse(row.meta) as M } : undefined,

@@ -75,7 +75,7 @@ export async function createRun(options: Omit<ExecuteOptions, "reporter" | "sign
       owner: ownerToken(),
       created: Date.now(),
     },
-    expandSteps(workflow, params).map((s) => ({ id: s.id, kind: s.kind.name })),
+    expandSteps(workflow, params).map((s) => ({ id: s.id, kind: s.kind.name, needs: s.needs })),
   );
   store.addEvent(runId, null, "run.created", { workflow: workflow.name });
 }

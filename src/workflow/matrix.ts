@@ -194,8 +194,8 @@ function agree(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, 
 }
 
 /**
- * The needs of each instance, from instance ids and the declared steps' needs alone (for readers without
- * the step kinds, such as the status server): an instance needs the instances of each needed step whose
+ * The needs of each instance, from instance ids and the declared steps' needs alone (for migrating stores
+ * written before `steps.needs` existed, which have no step kinds at hand): an instance needs the instances of each needed step whose
  * values agree with its own on the axes they share, as in {@link expandSteps}.
  */
 export function instanceNeeds(

@@ -88,7 +88,7 @@ export interface ItemLoop<I, R> {
 }
 
 /** A checkpoint that a long-running step committed earlier. */
-export interface Checkpoint<M> {
+export interface StepCheckpoint<M> {
   /** Monotonic checkpoint number chosen by the step (for example the update index). */
   index: number;
   /** A directory holding the checkpoint's files. */
@@ -127,7 +127,7 @@ export interface StepContext<P> {
   /** Commits a checkpoint: `write` fills a fresh directory, then the checkpoint becomes the latest. */
   saveCheckpoint<M>(index: number, meta: M, write: (dir: string) => Promise<void>): Promise<void>;
   /** The latest committed checkpoint, if any. */
-  latestCheckpoint<M>(): Promise<Checkpoint<M> | undefined>;
+  latestCheckpoint<M>(): Promise<StepCheckpoint<M> | undefined>;
 }
 
 /** A registered kind of step (`uses:` in YAML). */

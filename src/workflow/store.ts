@@ -2,11 +2,14 @@
  * The run store: run state (runs, steps, attempts, item progress, events, metrics, checkpoints) in SQLite
  * through `node:sqlite`, in WAL mode so the status server can read while a pipeline writes.
  *
- * One database file per runs directory (`<runs-dir>/pipeline.db`). Every write is a short transaction.
+ * One database file per runs directory (`<runs-dir>/pipeline.db`). Every write is a short transaction. The
+ * schema has a version, and a store written by an earlier version is migrated when it is opened for writing
+ * (see `_migrations.ts`).
  *
  * @module
  */
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { migrate } from "./_migrations.ts";
 
 /** The life cycle of a run. */
 export type RunStatus = "running" | "done" | "failed" | "interrupted";
@@ -47,6 +50,8 @@ export interface StepRow {
   items_total: number | null;
   /** JSON: Record<output name, ArtifactRef>. */
   outputs: string | null;
+  /** JSON: the step ids (matrix instance ids) this step needs; null only in a store not yet migrated. */
+  needs: string | null;
 }
 
 /** An event of a run (step started, progress, finished, failed, metric...). */
@@ -86,7 +91,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS steps (
   run_id TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
   cache_key TEXT, attempts INTEGER NOT NULL DEFAULT 0, started REAL, finished REAL, error TEXT,
-  items_done INTEGER NOT NULL DEFAULT 0, items_total INTEGER, outputs TEXT,
+  items_done INTEGER NOT NULL DEFAULT 0, items_total INTEGER, outputs TEXT, needs TEXT,
   PRIMARY KEY (run_id, step_id));
 CREATE INDEX IF NOT EXISTS steps_cache ON steps (cache_key, status);
 CREATE TABLE IF NOT EXISTS item_commits (
@@ -138,15 +143,9 @@ export class RunStore {
       this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
       this.transaction(() => {
         this.db.exec(SCHEMA);
-        this.addMissingColumns();
+        migrate(this.db, path);
       });
     }
-  }
-
-  /** Brings a store written by an earlier version up to date. */
-  private addMissingColumns(): void {
-    const columns = this.all<{ name: string }>("PRAGMA table_info(runs)").map((c) => c.name);
-    if (!columns.includes("owner")) this.db.exec("ALTER TABLE runs ADD COLUMN owner TEXT");
   }
 
   /** Whether every table exists (false while the first writer is still creating the store). */
@@ -188,7 +187,7 @@ export class RunStore {
   /** Creates a run and its steps (all pending). */
   createRun(
     run: Omit<RunRow, "updated" | "error" | "owner"> & { owner?: string },
-    steps: { id: string; kind: string }[],
+    steps: { id: string; kind: string; needs: readonly string[] }[],
   ): void {
     this.transaction(() => {
       this.run(
@@ -206,10 +205,11 @@ export class RunStore {
       );
       for (const step of steps) {
         this.run(
-          "INSERT INTO steps (run_id, step_id, kind, status) VALUES (?,?,?,'pending')",
+          "INSERT INTO steps (run_id, step_id, kind, status, needs) VALUES (?,?,?,'pending',?)",
           run.id,
           step.id,
           step.kind,
+          JSON.stringify(step.needs),
         );
       }
     });

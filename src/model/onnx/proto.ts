@@ -169,11 +169,3 @@ export function encodeModel(model: ModelProtoObject): Uint8Array {
   if (problem) throw new Error(`onnx: invalid ModelProto: ${problem}`);
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
-
-/** Parses `.onnx` bytes back into a plain object (used by tests and to inspect exported models). */
-export function decodeModel(bytes: Uint8Array): ModelProtoObject {
-  return ModelProto.toObject(ModelProto.decode(bytes), {
-    longs: Number,
-    defaults: false,
-  }) as ModelProtoObject;
-}
