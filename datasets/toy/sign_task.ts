@@ -162,6 +162,8 @@ export interface SignTraceOptions {
    * whether or not the flip can reach it, since which attempts a flip fixes is not visible to it.
    */
   flipShare: number;
+  /** Second attempts open with a check of attempt 1's final value against the target ({@link checkText}). */
+  checkFirst: boolean;
 }
 
 /** The instruction of the hinted fixes: outside feedback, present in SFT only, never in evaluation or RL. */
@@ -180,6 +182,7 @@ export const DEFAULT_SIGN_TRACE_OPTIONS: SignTraceOptions = {
   hintedFixes: 0,
   fixTries: 1,
   flipShare: 0,
+  checkFirst: false,
 };
 
 /** The signs of a record's worked solution. */
@@ -200,34 +203,34 @@ export function signTraceFor(
   options = DEFAULT_SIGN_TRACE_OPTIONS,
 ): SftExample {
   const puzzle = { target: record.target, operands: record.operands };
+  const trace = (signs: readonly number[], second: string): SftExample => ({
+    id,
+    kind: "trace",
+    problem: record.problem,
+    attempt1: chainText(record.operands, signs),
+    completion: options.checkFirst ? `${checkText(puzzle, signs)} ${second}` : second,
+  });
   const wrongSigns = allSigns(record.operands.length)
     .filter((signs) => signedValue(record.operands, signs) !== record.target);
   const wrong = wrongSigns.length > 0 && random() < options.wrongFirstShare;
-  if (!wrong) {
-    return {
-      id,
-      kind: "trace",
-      problem: record.problem,
-      attempt1: record.solution,
-      completion: record.solution,
-    };
-  }
+  if (!wrong) return trace(solutionSigns(record), record.solution);
   const fixable = wrongSigns.filter((signs) => fixText(puzzle, signs, options.fixTries) !== null);
   if (fixable.length > 0 && random() < options.fixShare) {
     const signs = fixable[Math.floor(random() * fixable.length)];
-    return {
-      id,
-      kind: "trace",
-      problem: record.problem,
-      attempt1: chainText(record.operands, signs),
-      completion: fixText(puzzle, signs, options.fixTries)!,
-    };
+    return trace(signs, fixText(puzzle, signs, options.fixTries)!);
   }
   const signs = wrongSigns[Math.floor(random() * wrongSigns.length)];
-  const attempt1 = chainText(record.operands, signs);
   const flip = options.flipShare > 0 && random() < options.flipShare;
-  const completion = flip ? chainText(record.operands, flipLast(signs)) : attempt1;
-  return { id, kind: "trace", problem: record.problem, attempt1, completion };
+  return trace(signs, chainText(record.operands, flip ? flipLast(signs) : signs));
+}
+
+/**
+ * The check a second attempt opens with when `checkFirst` is set: attempt 1's final value against the target,
+ * "17 vs 3: no." or "3 vs 3: yes.", so that whether to change the attempt is decided next to a written verdict.
+ */
+export function checkText(puzzle: SignPuzzle, signs: readonly number[]): string {
+  const value = signedValue(puzzle.operands, signs);
+  return `${value} vs ${puzzle.target}: ${value === puzzle.target ? "yes" : "no"}.`;
 }
 
 /** The signs with the last one flipped. */

@@ -8,7 +8,7 @@ import {
   generateToyMath,
   generateToySign,
 } from "./generate.ts";
-import { fixText, HINT_INSTRUCTION, type SignRecord } from "./sign_task.ts";
+import { chainText, checkText, fixText, flipLast, HINT_INSTRUCTION, type SignRecord } from "./sign_task.ts";
 import { type MathRecord, parseProblem, type SftRecord } from "./math_task.ts";
 import { type CodeRecord, parseBody } from "./code_task.ts";
 
@@ -186,4 +186,31 @@ Deno.test("toy-sign: fixText searches single flips from the last sign and stops 
   assert.equal(fixText(puzzle, [1, 1, 1, -1]), null, "a right attempt needs no fix");
   // 1-2+3-4 = -2; its single flips give 6, -8 and 2, none of them 4
   assert.equal(fixText({ target: 4, operands: [1, 2, 3, 4] }, [1, -1, 1, -1]), null);
+});
+
+Deno.test("toy-sign knobs: second attempts may open with a check, and wrong ones may flip the last sign", () => {
+  const knobs = {
+    ...DEFAULT_SIGN_KNOBS,
+    traces: { ...DEFAULT_SIGN_KNOBS.traces, checkFirst: true, flipShare: 0.5, fixShare: 0 },
+  };
+  const files = generateToySign(undefined, undefined, knobs);
+  const traces = records<SftRecord>(files, "toy-sign/sft.jsonl").filter((r) => r.kind === "trace");
+  let flips = 0, wrong = 0;
+  for (const trace of traces) {
+    const puzzle = parseSignPuzzle(trace.problem);
+    const first = checkSign(trace.attempt1!, puzzle);
+    const check = checkText(puzzle, parseSignExpression(first.extracted!)!.signs);
+    assert.equal(check, `${first.value} vs ${puzzle.target}: ${first.correct ? "yes" : "no"}.`);
+    assert.ok(trace.completion.startsWith(`${check} `), trace.id);
+    const second = trace.completion.slice(check.length + 1);
+    if (first.correct) assert.equal(second, trace.attempt1, trace.id);
+    else {
+      wrong++;
+      const flipped = chainText(puzzle.operands, flipLast(parseSignExpression(first.extracted!)!.signs));
+      assert.ok(second === trace.attempt1 || second === flipped, trace.id);
+      if (second === flipped) flips++;
+    }
+  }
+  assert.ok(Math.abs(flips / wrong - 0.5) < 0.05, `${flips} flips of ${wrong}`);
+  assert.equal(flipLast([1, 1, -1]).join(), "1,1,1");
 });
