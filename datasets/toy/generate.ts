@@ -87,6 +87,18 @@ function drawDistinct<T>(
   return records;
 }
 
+/** The meta.json of a toy dataset: what generated it, with which knobs and sizes, its fields and checker. */
+function datasetMeta(
+  task: string,
+  seed: number,
+  knobs: { options: unknown; traces: unknown },
+  sizes: unknown,
+  fields: Record<string, string>,
+  checker: string,
+) {
+  return { task, seed, generator: "datasets/toy/generate.ts", ...knobs, sizes, fields, checker };
+}
+
 function pad(index: number): string {
   return String(index).padStart(4, "0");
 }
@@ -125,19 +137,10 @@ export function generateToyMath(
       traceFor(random, r, `toy-math/sft/trace/${pad(i)}`, knobs.traces)
     ),
   ];
-  const meta = {
-    task: "toy-math",
-    seed,
-    generator: "datasets/toy/generate.ts",
-    options: knobs.task,
-    traces: knobs.traces,
-    sizes,
-    fields: {
-      "train.jsonl, test.jsonl": "id, problem, solution (worked, ending in \\boxed{answer}), answer (gold)",
-      "sft.jsonl": "id, kind (solution | trace), problem, attempt1 (traces), completion (the target text)",
-    },
-    checker: "the math checker (verify.math): the answer is the last \\boxed{} of a response",
-  };
+  const meta = datasetMeta("toy-math", seed, { options: knobs.task, traces: knobs.traces }, sizes, {
+    "train.jsonl, test.jsonl": "id, problem, solution (worked, ending in \\boxed{answer}), answer (gold)",
+    "sft.jsonl": "id, kind (solution | trace), problem, attempt1 (traces), completion (the target text)",
+  }, "the math checker (verify.math): the answer is the last \\boxed{} of a response");
   return {
     "toy-math/test.jsonl": jsonl(test),
     "toy-math/train.jsonl": jsonl(train),
@@ -167,20 +170,10 @@ export function generateToyCode(seed = TOY_SEED + 1, sizes = CODE_SIZES): Datase
       codeTraceFor(random, r, `toy-code/sft/trace/${pad(i)}`, traceOptions)
     ),
   ];
-  const meta = {
-    task: "toy-code",
-    seed,
-    generator: "datasets/toy/generate.ts",
-    options: DEFAULT_CODE_OPTIONS,
-    traces: traceOptions,
-    sizes,
-    fields: {
-      "train.jsonl, test.jsonl": "HumanEval format: task_id, prompt, canonical_solution, test, entry_point",
-      "sft.jsonl":
-        "id, kind (solution | trace), problem (the prompt), attempt1 (traces), completion (a body)",
-    },
-    checker: "the code sandbox (verify.code): runs prompt + completion + test + check(f)",
-  };
+  const meta = datasetMeta("toy-code", seed, { options: DEFAULT_CODE_OPTIONS, traces: traceOptions }, sizes, {
+    "train.jsonl, test.jsonl": "HumanEval format: task_id, prompt, canonical_solution, test, entry_point",
+    "sft.jsonl": "id, kind (solution | trace), problem (the prompt), attempt1 (traces), completion (a body)",
+  }, "the code sandbox (verify.code): runs prompt + completion + test + check(f)");
   return {
     "toy-code/test.jsonl": jsonl(test),
     "toy-code/train.jsonl": jsonl(train),
@@ -239,21 +232,18 @@ export function generateToySign(
       hintedFixFor(traceRandom, r, `toy-sign/sft/hinted/${pad(i)}`, knobs.traces) ?? []
     ),
   ];
-  const meta = {
-    task: "toy-sign",
+  const meta = datasetMeta(
+    "toy-sign",
     seed,
-    generator: "datasets/toy/generate.ts",
-    options: knobs.task,
-    traces: knobs.traces,
+    { options: knobs.task, traces: knobs.traces },
     sizes,
-    fields: {
+    {
       "train.jsonl, dev.jsonl, test.jsonl":
         "id, problem, target, operands, solution (a worked chain ending in \\boxed{expression}), answer (its expression)",
       "sft.jsonl": "id, kind (solution | trace), problem, attempt1 (traces), completion (the target text)",
     },
-    checker:
-      "the sign checker (src/verify/sign): the last \\boxed{} must use the operands in order and equal the target",
-  };
+    "the sign checker (src/verify/sign): the last \\boxed{} must use the operands in order and equal the target",
+  );
   return {
     "toy-sign/test.jsonl": jsonl(test),
     "toy-sign/dev.jsonl": jsonl(dev),
