@@ -22,6 +22,7 @@ import {
   stepsCommand,
   validateCommand,
 } from "./workflow.ts";
+import { cancelCommand, shardCommand } from "./cluster.ts";
 
 export type { CliContext };
 
@@ -39,6 +40,14 @@ const commands: Record<string, { run: Command; help: string }> = {
     help: "run FILE [--run-id ID] [--runs-dir DIR] [--set k=v ...] [--force] [--serve]",
   },
   resume: { run: resumeCommand, help: "resume RUN_ID [--from STEP] [--runs-dir DIR]" },
+  cancel: {
+    run: cancelCommand,
+    help: "cancel RUN_ID [--runs-dir DIR]: cancels its Slurm jobs, stops its head",
+  },
+  shard: {
+    run: shardCommand,
+    help: "shard RUN_ID STEP K [--runs-dir DIR]: runs shard K of a sharded step (what its Slurm task runs)",
+  },
   status: { run: statusCommand, help: "status [RUN_ID] [--json]" },
   list: { run: listCommand, help: "list [--json]" },
   validate: { run: validateCommand, help: "validate FILE [--set k=v ...]" },

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { parseFlags, UsageError } from "../util/args.ts";
 import { StepPaths } from "../workflow/artifacts.ts";
 import {
   createRun,
@@ -28,7 +28,7 @@ import {
   type StepRegistry,
   type Workflow,
 } from "../workflow/spec.ts";
-import { type RunStatus, RunStore, type StepRow } from "../workflow/store.ts";
+import { type RunStatus, RunStore, type ShardRow, type StepRow } from "../workflow/store.ts";
 
 /**
  * What the workflow commands are given by the entry point: the step kinds a workflow may use, loaded on first
@@ -42,9 +42,6 @@ export interface CliContext {
 
 /** Exit codes of the pipeline CLI. */
 export const EXIT = { done: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
-
-/** Bad command-line input: printed as one line, exit code 2. */
-export class UsageError extends Error {}
 
 function exitCodeOf(status: RunStatus): number {
   return status === "done" ? EXIT.done : status === "interrupted" ? EXIT.interrupted : EXIT.failed;
@@ -108,7 +105,7 @@ async function execute(
 
 /** `run FILE [--run-id ID] [--runs-dir DIR] [--set k=v ...] [--force] [--serve [--port N]]` */
 export async function runCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {
@@ -149,7 +146,7 @@ function disposable(store: RunStore): { value: RunStore; [Symbol.dispose](): voi
 
 /** `resume ID [--from STEP] [--runs-dir DIR]` */
 export async function resumeCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {
@@ -184,7 +181,7 @@ export async function resumeCommand(args: string[], context: CliContext): Promis
 
 /** `validate FILE [--set k=v ...]`: checks a workflow without running it. */
 export async function validateCommand(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { set: { type: "string", multiple: true, default: [] } },
@@ -236,9 +233,20 @@ function stepLine(step: StepRow): string {
   }${items}${took}${error}`;
 }
 
+/** One shard of a step run on Slurm: `    shard 2  running  n1  40/82  RUNNING  job 17  requeued 1×`. */
+function shardLine(shard: ShardRow): string {
+  const size = shard.first === null || shard.end === null ? "" : `/${shard.end - shard.first}`;
+  const requeued = shard.restarts ? `  requeued ${shard.restarts}×` : "";
+  return `    shard ${String(shard.shard).padEnd(4)} ${shard.state.padEnd(8)} ${
+    (shard.node ?? "-").padEnd(8)
+  } ${`${shard.items_done}${size}`.padEnd(12)} ${shard.scheduler_state ?? ""}${
+    shard.job_id ? `  job ${shard.job_id}` : ""
+  }${requeued}`;
+}
+
 /** `status [ID] [--json] [--runs-dir DIR]`: one run's steps, or the latest run's. */
 export async function statusCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
@@ -248,21 +256,25 @@ export async function statusCommand(args: string[]): Promise<number> {
   if (!row) throw new UsageError(positionals[0] ? `no run '${positionals[0]}'` : "no runs yet");
   const run = observeRun(row);
   const steps = observeSteps(run, store.value.getSteps(run.id));
+  const shards = store.value.getShards(run.id);
   if (values.json) {
     const { source: _source, ...rest } = run;
-    console.log(JSON.stringify({ ...rest, params: JSON.parse(run.params), steps }, null, 2));
+    console.log(JSON.stringify({ ...rest, params: JSON.parse(run.params), steps, shards }, null, 2));
   } else {
     console.log(
       `${run.id}  ${run.status}  (${run.workflow}, ${run.file})${run.error ? `  ${run.error}` : ""}`,
     );
-    for (const step of steps) console.log(stepLine(step));
+    for (const step of steps) {
+      console.log(stepLine(step));
+      for (const shard of shards.filter((s) => s.step_id === step.step_id)) console.log(shardLine(shard));
+    }
   }
   return EXIT.done;
 }
 
 /** `list [--json] [--runs-dir DIR]`: the runs, newest first. */
 export async function listCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: { "runs-dir": { type: "string", default: "runs" }, json: { type: "boolean", default: false } },
   });
@@ -282,7 +294,7 @@ export async function listCommand(args: string[]): Promise<number> {
 
 /** `logs ID [--step S] [--runs-dir DIR]`: a run's step logs. */
 export async function logsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { "runs-dir": { type: "string", default: "runs" }, step: { type: "string" } },
@@ -306,10 +318,6 @@ export async function logsCommand(args: string[]): Promise<number> {
 /** Turns an error of a command into an exit code, printing one line. */
 export function reportError(error: unknown): number {
   if (error instanceof WorkflowError || error instanceof UsageError) {
-    console.error(`error: ${error.message}`);
-    return EXIT.badInput;
-  }
-  if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
     console.error(`error: ${error.message}`);
     return EXIT.badInput;
   }
@@ -348,7 +356,7 @@ export function describeParams(schema: unknown): string[] {
 
 /** `steps [--json]`: the registered step kinds with their parameters and outputs. */
 export async function stepsCommand(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } } });
+  const { values } = parseFlags({ args, options: { json: { type: "boolean", default: false } } });
   const kinds = [...(await context.stepKinds()).values()].sort((a, b) => a.name.localeCompare(b.name));
   const rows = kinds.map((kind) => ({
     name: kind.name,

@@ -18,10 +18,10 @@
  * @module
  */
 import { basename, join } from "node:path";
-import { parseArgs } from "node:util";
 import { datasetRecipe, DATASETS, defaultDatasetDir, fetchDataset } from "./datasets.ts";
 import { parseRepo, RepoIdError } from "./repo.ts";
 import { fetchSnapshot, materializeSnapshot } from "./snapshot.ts";
+import { parseFlags, UsageError } from "../util/args.ts";
 
 const DATASETS_USAGE = "usage: pipeline datasets fetch NAME [--to DIR] [--revision R] [--config C]\n" +
   "       pipeline datasets list";
@@ -31,18 +31,13 @@ const MODEL_USAGE =
 /** The files `model fetch` takes by default: configs, tokenizers, chat templates and safetensors weights. */
 export const MODEL_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja", "*.tiktoken"];
 
-/** Bad arguments: exit code 2. */
-class UsageError extends Error {}
-
 async function run(action: () => Promise<void>, command: string): Promise<number> {
   try {
     await action();
     return 0;
   } catch (error) {
     console.error(`${command}: ${(error as Error).message}`);
-    const badInput = error instanceof UsageError || error instanceof RepoIdError ||
-      (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"));
-    return badInput ? 2 : 1;
+    return error instanceof UsageError || error instanceof RepoIdError ? 2 : 1;
   }
 }
 
@@ -63,7 +58,7 @@ export function datasetsMain(args: string[]): Promise<number> {
 }
 
 async function datasetsFetch(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { to: { type: "string" }, revision: { type: "string" }, config: { type: "string" } },
@@ -88,7 +83,7 @@ async function datasetsFetch(args: string[]): Promise<void> {
 /** `pipeline model fetch ...`; returns the exit code. */
 export function modelFetchMain(args: string[]): Promise<number> {
   return run(async () => {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseFlags({
       args,
       allowPositionals: true,
       options: {

@@ -74,6 +74,23 @@ function pick(row: Row, fields: readonly string[], where: string, numeric: reado
   return out;
 }
 
+/**
+ * A recipe's `convert` that writes the rows of the files matching `pattern` as one output file, keeping
+ * `fields` (strings; those in `numeric` may be numbers); `where(i)` names row `i` in errors.
+ */
+function oneFile(
+  pattern: string,
+  output: string,
+  fields: readonly string[],
+  where: (i: number) => string,
+  numeric: readonly string[] = [],
+): DatasetRecipe["convert"] {
+  return async (snapshot: Snapshot) => {
+    const rows = await rowsOf(snapshot, pattern);
+    return new Map([[output, rows.map((row, i) => pick(row, fields, where(i), numeric))]]);
+  };
+}
+
 const HUMANEVAL_FIELDS = ["task_id", "prompt", "canonical_solution", "test", "entry_point"] as const;
 const MATH_FIELDS = ["problem", "level", "type", "solution"] as const;
 const MATH500_FIELDS = ["problem", "solution", "answer", "subject", "level", "unique_id"] as const;
@@ -97,11 +114,12 @@ export const DATASETS: ReadonlyMap<string, DatasetRecipe> = new Map(
       repo: "openai/openai_humaneval",
       configs: ["openai_humaneval"],
       include: () => ["openai_humaneval/test-*.parquet"],
-      convert: async (snapshot: Snapshot) => {
-        const rows = await rowsOf(snapshot, "openai_humaneval/test-*.parquet");
-        const problems = rows.map((row, i) => pick(row, HUMANEVAL_FIELDS, `HumanEval row ${i}`));
-        return new Map([["HumanEval.jsonl", problems]]);
-      },
+      convert: oneFile(
+        "openai_humaneval/test-*.parquet",
+        "HumanEval.jsonl",
+        HUMANEVAL_FIELDS,
+        (i) => `HumanEval row ${i}`,
+      ),
     },
     {
       name: "mbpp",
@@ -147,11 +165,7 @@ export const DATASETS: ReadonlyMap<string, DatasetRecipe> = new Map(
       repo: "HuggingFaceH4/MATH-500",
       configs: ["default"],
       include: () => ["test.jsonl"],
-      convert: async (snapshot: Snapshot) => {
-        const rows = await rowsOf(snapshot, "test.jsonl");
-        const problems = rows.map((row, i) => pick(row, MATH500_FIELDS, `MATH500 line ${i + 1}`, ["level"]));
-        return new Map([["test.jsonl", problems]]);
-      },
+      convert: oneFile("test.jsonl", "test.jsonl", MATH500_FIELDS, (i) => `MATH500 line ${i + 1}`, ["level"]),
     },
   ].map((recipe) => [recipe.name, recipe]),
 );

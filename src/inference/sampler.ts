@@ -88,17 +88,7 @@ export class TokenSampler {
       weights[i] = w;
       total += w;
     }
-    const target = rng.nextFloat() * total;
-    let cumulative = 0;
-    let token = row.length - 1;
-    for (let i = 0; i < row.length; i++) {
-      cumulative += weights[i];
-      if (cumulative > target && weights[i] > 0) {
-        token = i;
-        break;
-      }
-    }
-    while (weights[token] === 0) token--; // guards the rounding at the very end of the scan
+    const token = drawIndex(weights, row.length, total, rng);
     // at temperature 1 the sampling weights are the raw model's: their sum is the raw normalizer too
     const rawNorm = max + Math.log(temperature === 1 ? total : sumExp(row, max, 1));
     return { token, logprob: Math.log(weights[token] / total), rawLogprob: row[token] - rawNorm };
@@ -155,17 +145,7 @@ export class TokenSampler {
     const weights = this.#weights;
     let keptMass = 0;
     for (let i = 0; i < kept; i++) keptMass += weights[i];
-    const target = rng.nextFloat() * keptMass;
-    let cumulative = 0;
-    let rank = kept - 1;
-    for (let i = 0; i < kept; i++) {
-      cumulative += weights[i];
-      if (cumulative > target) {
-        rank = i;
-        break;
-      }
-    }
-    while (rank > 0 && weights[rank] === 0) rank--;
+    const rank = drawIndex(weights, kept, keptMass, rng);
     const token = candidates[rank];
     return { token, logprob: Math.log(weights[rank] / keptMass), rawLogprob: row[token] - rawNorm };
   }
@@ -265,4 +245,26 @@ function sumExp(row: Float32Array, max: number, temperature: number): number {
     for (let i = 0; i < row.length; i++) total += Math.exp((row[i] - max) / temperature);
   }
   return total;
+}
+
+/**
+ * Draws an index in [0, count) with probability weights[i] / total (inverse CDF, one uniform draw, indices in
+ * order). The first index whose running sum passes the draw always has a positive weight; when rounding lets
+ * the scan run off the end, the last positive weight is taken.
+ */
+function drawIndex(
+  weights: Float32Array | Float64Array,
+  count: number,
+  total: number,
+  rng: SeededRng,
+): number {
+  const target = rng.nextFloat() * total;
+  let cumulative = 0;
+  for (let i = 0; i < count; i++) {
+    cumulative += weights[i];
+    if (cumulative > target) return i;
+  }
+  let last = count - 1;
+  while (last > 0 && weights[last] === 0) last--;
+  return last;
 }

@@ -41,52 +41,43 @@ export async function scoreSequences(
   for (let start = 0; start < sequences.length; start += batchSize) {
     batches.push(sequences.slice(start, start + batchSize));
   }
-  return options.gradients
-    ? await scoreWithGradients(config, weights, batches)
-    : await scoreOnly(config, weights, batches);
-}
-
-async function scoreOnly(
-  config: LlamaConfig,
-  weights: Map<string, Float32Array>,
-  batches: ScoredSequence[][],
-): Promise<ScoreResult> {
-  const session = await ScoringSession.create(config);
-  const logprobs: (number | null)[][] = [];
-  try {
-    for (const sequences of batches) {
-      const batch = padBatch(sequences);
-      logprobs.push(...unpadLogprobs((await session.score(weights, batch)).logprobs, batch.seq, sequences));
-    }
-  } finally {
-    await session.release();
+  if (!options.gradients) {
+    const session = await ScoringSession.create(config);
+    return { logprobs: await scoreBatches(session, batches, (batch) => session.score(weights, batch)) };
   }
-  return { logprobs };
-}
-
-async function scoreWithGradients(
-  config: LlamaConfig,
-  weights: Map<string, Float32Array>,
-  batches: ScoredSequence[][],
-): Promise<ScoreResult> {
   const session = await TrainingSession.create(config);
-  const logprobs: (number | null)[][] = [];
   const gradients = new Map<string, Float32Array>();
+  const logprobs = await scoreBatches(session, batches, async (batch) => {
+    const result = await session.lossAndGrads(weights, batch);
+    for (const [name, grad] of result.grads) {
+      const sum = gradients.get(name);
+      if (sum) addInto(sum, grad);
+      else gradients.set(name, Float32Array.from(grad));
+    }
+    return result;
+  });
+  return { logprobs, gradients };
+}
+
+/**
+ * Runs `run` on each batch, right-padded, in order, then releases `session` (also on an error); returns the
+ * log-probabilities of every sequence without the padding.
+ */
+async function scoreBatches(
+  session: { release(): Promise<void> },
+  batches: ScoredSequence[][],
+  run: (batch: TrainingBatch) => Promise<{ logprobs: Float32Array }>,
+): Promise<(number | null)[][]> {
+  const logprobs: (number | null)[][] = [];
   try {
     for (const sequences of batches) {
       const batch = padBatch(sequences);
-      const result = await session.lossAndGrads(weights, batch);
-      logprobs.push(...unpadLogprobs(result.logprobs, batch.seq, sequences));
-      for (const [name, grad] of result.grads) {
-        const sum = gradients.get(name);
-        if (sum) addInto(sum, grad);
-        else gradients.set(name, Float32Array.from(grad));
-      }
+      logprobs.push(...unpadLogprobs((await run(batch)).logprobs, batch.seq, sequences));
     }
   } finally {
     await session.release();
   }
-  return { logprobs, gradients };
+  return logprobs;
 }
 
 /**

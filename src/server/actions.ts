@@ -4,26 +4,12 @@
  *
  * @module
  */
-import { ownerAlive } from "../workflow/owner.ts";
-import type { RunRow } from "../workflow/store.ts";
+import { pipelineCommand, PRODUCTION_ENTRY } from "../workflow/executor/launch.ts";
+import { ownerAlive, remoteOwnerHost } from "../workflow/owner.ts";
+import type { RunRow, ShardJobRow } from "../workflow/store.ts";
+import { cancelShardJobs } from "../workflow/executor/cancel.ts";
+import { type ArrayScheduler, SlurmCli } from "../workflow/executor/slurm_cli.ts";
 import { ApiError } from "./errors.ts";
-
-/**
- * The permissions a resumed pipeline runs with: those of `deno task pipeline` in `deno.json` (a test keeps
- * the two equal). Network access is unrestricted because `datasets fetch` and `model fetch` reach the Hub.
- */
-export const PIPELINE_FLAGS: readonly string[] = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net",
-  "--allow-ffi",
-  "--allow-sys",
-];
-
-/** The pipeline's production entry module. */
-const DEFAULT_ENTRY = new URL("../cli.ts", import.meta.url).pathname;
 
 /** Refuses to act on a run whose process is alive. */
 function assertNotRunning(run: RunRow): void {
@@ -37,11 +23,12 @@ function assertNotRunning(run: RunRow): void {
  * the pipeline's entry module (default `src/cli.ts`; tests pass theirs, which registers the test step kinds).
  * Returns the new process id.
  */
-export function resumeRun(run: RunRow, runsDir: string, entry = DEFAULT_ENTRY): number {
+export function resumeRun(run: RunRow, runsDir: string, entry = PRODUCTION_ENTRY): number {
   assertNotRunning(run);
   if (run.status === "done") throw new ApiError(409, `run '${run.id}' is already done; nothing to resume`);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PIPELINE_FLAGS, entry, "resume", run.id, "--runs-dir", runsDir],
+  const [deno, ...args] = pipelineCommand(entry, ["resume", run.id, "--runs-dir", runsDir]);
+  const child = new Deno.Command(deno, {
+    args,
     cwd: Deno.cwd(),
     stdin: "null",
     stdout: "null",
@@ -53,13 +40,31 @@ export function resumeRun(run: RunRow, runsDir: string, entry = DEFAULT_ENTRY): 
   return child.pid;
 }
 
-/** Sends SIGTERM to the process running `run`. Returns its pid. */
-export function cancelRun(run: RunRow): number {
+/**
+ * Sends SIGTERM to the process running `run` and, when its steps run on Slurm (`jobs`, the run store's rows;
+ * `runDir`, the run's folder), cancels their arrays (`scancel`, in the background: its failure is logged).
+ * Returns the pid.
+ */
+export function cancelRun(
+  run: RunRow,
+  jobs: readonly ShardJobRow[] = [],
+  runDir = "",
+  scheduler: ArrayScheduler = new SlurmCli(),
+): number {
   if (run.status !== "running") throw new ApiError(409, `run '${run.id}' is ${run.status}, not running`);
   if (!ownerAlive(run)) {
     throw new ApiError(
       409,
       `run '${run.id}' is marked running but its process ${run.pid} is gone; resume it`,
+    );
+  }
+  const host = remoteOwnerHost(run);
+  if (host) {
+    throw new ApiError(409, `run '${run.id}' runs on host ${host}; cancel it there (pipeline cancel)`);
+  }
+  if (jobs.length > 0) {
+    cancelShardJobs(jobs, runDir, scheduler).catch((error) =>
+      console.error(`cancel ${run.id}: its Slurm arrays: ${(error as Error).message}`)
     );
   }
   Deno.kill(run.pid, "SIGTERM");

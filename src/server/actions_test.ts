@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { PIPELINE_FLAGS } from "./actions.ts";
 import { createApp } from "./app.ts";
 import { CLI, spawnChainRun } from "../../tests/fixtures/chain.ts";
 
@@ -57,11 +56,4 @@ Deno.test("cancel stops a live run gracefully and resume finishes it", async () 
     await pipeline.status;
     await Deno.remove(runsDir, { recursive: true });
   }
-});
-
-Deno.test("a resumed pipeline gets the permissions of `deno task pipeline`", async () => {
-  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  const task: string = config.tasks.pipeline;
-  const flags = task.split(/\s+/).filter((word) => word.startsWith("--"));
-  assert.deepEqual(flags, [...PIPELINE_FLAGS]);
 });

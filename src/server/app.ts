@@ -208,7 +208,11 @@ export function createApp(options: AppOptions): StatusApp {
       summary: "Resume a stopped run in a new pipeline process",
       act: (run: RunRow) => resumeRun(run, runsDir, options.pipelineEntry),
     },
-    { action: "cancel", summary: "Stop a running run (SIGTERM; it ends interrupted)", act: cancelRun },
+    {
+      action: "cancel",
+      summary: "Stop a running run (SIGTERM; it ends interrupted) and cancel its Slurm arrays",
+      act: (run: RunRow) => cancelRun(run, reader.shardJobs(run.id), `${runsDir}/${run.id}`),
+    },
   ] as const;
   for (const { action, summary, act } of actions) {
     routes.json(

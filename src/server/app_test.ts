@@ -1,9 +1,17 @@
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { testStepKinds } from "../steps/testing.ts";
+import { createRun, executeRun } from "../workflow/engine.ts";
+import { LocalArrayScheduler } from "../workflow/executor/testing.ts";
+import { parseWorkflow } from "../workflow/spec.ts";
+import { RunStore } from "../workflow/store.ts";
 import { createApp } from "./app.ts";
 import type { SelfCorrectionRow } from "./schemas.ts";
 import { type ChainRuns, finishedChainRun, finishedSelfCorrectRun } from "./testing.ts";
 
 const TOKEN = "s3cret-token";
+/** The test entry point (production commands plus `test.work`), which shards of test runs execute. */
+const TEST_ENTRY = fileURLToPath(new URL("../../tests/fixtures/pipeline.ts", import.meta.url));
 
 /** One finished chain run with training-like metrics on step `second`, shared by the tests of this file. */
 async function withRuns(fn: (runs: ChainRuns) => Promise<void>): Promise<void> {
@@ -358,4 +366,33 @@ Deno.test("a matrix run: instances grouped, needs of the declared step, the self
     reader.close();
     await runs.cleanup();
   }
+});
+
+Deno.test("a step run on Slurm lists its shards (state, node, items, requeues) in the run's detail", async () => {
+  const runsDir = await Deno.makeTempDir({ prefix: "server_shards_" });
+  const store = new RunStore(`${runsDir}/pipeline.db`);
+  const source = `name: sharded
+executor: { type: slurm, shards: 2, poll_interval: 50ms }
+steps:
+  - id: work
+    uses: test.work
+    with: { items: 9 }
+`;
+  const workflow = parseWorkflow(source, "sharded.yaml", testStepKinds);
+  const options = { store, workflow, params: {}, runId: "s", runDir: `${runsDir}/s`, entry: TEST_ENTRY };
+  await createRun(options);
+  const scheduler = new LocalArrayScheduler();
+  try {
+    assert.equal(await executeRun({ ...options, scheduler }), "done");
+  } finally {
+    await scheduler.close();
+  }
+  const { status, body } = await getJson(loopbackApp(runsDir).app, "/api/runs/s");
+  assert.equal(status, 200);
+  const shards = body.stepList[0].shards.map((
+    s: { index: number; state: string; node: string; first: number; end: number; itemsDone: number },
+  ) => [s.index, s.state, s.node, s.first, s.end, s.itemsDone]);
+  assert.deepEqual(shards, [[0, "done", "local", 0, 4, 4], [1, "done", "local", 4, 9, 5]]);
+  store.close();
+  await Deno.remove(runsDir, { recursive: true });
 });

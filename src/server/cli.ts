@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseFlagsOrReport } from "../util/args.ts";
 import { ServeConfigError, startServer } from "./serve.ts";
 
 const USAGE = "usage: pipeline serve [--host 127.0.0.1] [--port 8787] [--runs-dir DIR] [--token T]";
@@ -16,21 +16,17 @@ function parsePort(text: string): number | undefined {
 
 /** Runs `pipeline serve`; returns the exit code (0 after a clean stop, 2 for bad flags). */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        host: { type: "string", default: "127.0.0.1" },
-        port: { type: "string", default: "8787" },
-        "runs-dir": { type: "string", default: "runs" },
-        token: { type: "string" },
-      },
-    }));
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseFlagsOrReport("error", USAGE, {
+    args,
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "8787" },
+      "runs-dir": { type: "string", default: "runs" },
+      token: { type: "string" },
+    },
+  });
+  if (!parsed) return 2;
+  const { values } = parsed;
   const port = parsePort(values.port);
   if (port === undefined) {
     console.error(`error: --port ${values.port}: expected a port number 0..65535\n${USAGE}`);

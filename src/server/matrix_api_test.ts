@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
 import { testStepKinds } from "../steps/testing.ts";
-import { createRun, executeRun } from "../workflow/engine.ts";
-import { applyOverrides, parseWorkflow } from "../workflow/spec.ts";
-import { RunStore } from "../workflow/store.ts";
+import { executeRun } from "../workflow/engine.ts";
+import { parseWorkflow } from "../workflow/spec.ts";
+import { createTestRun } from "../workflow/testing.ts";
 import { createApp } from "./app.ts";
 
 const SOURCE = `name: seeds
-params:
-  seeds: { type: integer, default: 2 }
-matrix:
-  seed: { from: 0, count: "\${{ params.seeds }}" }
+params: { seeds: { type: integer, default: 2 } }
+matrix: { seed: { from: 0, count: "\${{ params.seeds }}" } }
 steps:
   - { id: data, uses: test.work, with: { items: 2 } }
   - id: train
@@ -26,17 +24,9 @@ steps:
 Deno.test("the status API lists matrix instances as steps, with their needs, and serves each one", async () => {
   const runsDir = await Deno.makeTempDir({ prefix: "server_matrix_" });
   const workflow = parseWorkflow(SOURCE, "seeds.yaml", testStepKinds);
-  const store = new RunStore(`${runsDir}/pipeline.db`);
-  const options = {
-    store,
-    workflow,
-    params: applyOverrides(workflow, []),
-    runId: "r",
-    runDir: `${runsDir}/r`,
-  };
-  await createRun(options);
+  const options = await createTestRun(runsDir, workflow);
   assert.equal(await executeRun(options), "done");
-  store.close();
+  options.store.close();
   const { app, reader } = createApp({ runsDir, token: "t", tokenForReads: false });
   try {
     const detail = await (await app.request("/api/runs/r")).json();

@@ -11,7 +11,14 @@ import { StepPaths } from "../workflow/artifacts.ts";
 import { declaredStepId } from "../workflow/matrix.ts";
 import { observeRun, observeSteps } from "../workflow/owner.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
-import { type EventRow, type MetricRow, type RunRow, RunStore, type StepRow } from "../workflow/store.ts";
+import {
+  type EventRow,
+  type MetricRow,
+  type RunRow,
+  RunStore,
+  type ShardJobRow,
+  type StepRow,
+} from "../workflow/store.ts";
 import { ApiError } from "./errors.ts";
 import { readJsonlPage } from "./records.ts";
 import type { RecordsPage, RunDetail, RunSummary, SeriesList, StepDetail, StepSummary } from "./schemas.ts";
@@ -122,8 +129,14 @@ export class RunReader {
         ? this.require().recentEvents(run.id, row.step_id, "progress", RATE_WINDOW)
         : [],
       metrics: latest.filter((m) => m.step_id === row.step_id),
+      shards: this.require().getShards(run.id, row.step_id),
       now,
     });
+  }
+
+  /** The Slurm array jobs a run's sharded steps submitted. */
+  shardJobs(runId: string): ShardJobRow[] {
+    return this.require().getShardJobs(runId);
   }
 
   /** A run with its steps. */

@@ -103,6 +103,23 @@ export const OutputSummary = z.object({
 });
 
 /** A step of a run, with its progress. */
+/** One shard of a step run on Slurm (`executor: slurm`), as the pipeline's head last saw it. */
+export const ShardSummary = z.object({
+  index: z.number().int().describe("the shard (the array task index)"),
+  state: z.enum(["pending", "running", "done", "failed"]),
+  schedulerState: z.string().nullable().describe(
+    "Slurm's state of its task, e.g. `RUNNING`, `PENDING (BeginTime)`",
+  ),
+  jobId: z.string().nullable().describe("the array job it runs in"),
+  node: z.string().nullable(),
+  restarts: z.number().int().describe("how often Slurm requeued it"),
+  first: z.number().int().nullable().describe("its items are [first, end) of the step's"),
+  end: z.number().int().nullable(),
+  itemsDone: z.number().int(),
+});
+/** One shard of a step run on Slurm. */
+export type ShardSummary = z.infer<typeof ShardSummary>;
+
 export const StepSummary = z.object({
   id: z.string().describe("the step's id; a matrix instance's is `base[seed=1]`"),
   group: z.string().describe("the declared step id (`base` for every instance of `base`)"),
@@ -121,6 +138,7 @@ export const StepSummary = z.object({
   etaSeconds: z.number().nullable(),
   outputs: z.array(OutputSummary),
   metrics: z.record(z.string(), MetricPoint).describe("newest value of each metric of the step"),
+  shards: z.array(ShardSummary).describe("a step run on Slurm: its shards ([] for a step run in-process)"),
 });
 /** A step of a run, with its progress. */
 export type StepSummary = z.infer<typeof StepSummary>;

@@ -5,7 +5,7 @@
  */
 import { declaredStepId } from "../workflow/matrix.ts";
 import type { ArtifactRef } from "../workflow/step.ts";
-import type { EventRow, MetricRow, RunRow, StepRow } from "../workflow/store.ts";
+import type { EventRow, MetricRow, RunRow, ShardRow, StepRow } from "../workflow/store.ts";
 import type { RunSummary, StepSummary } from "./schemas.ts";
 
 /** Counts a run's steps by state. */
@@ -84,6 +84,8 @@ export interface StepFacts {
   progress: readonly EventRow[];
   /** The newest point of each of the step's metrics. */
   metrics: readonly MetricRow[];
+  /** The step's shards, when it runs on Slurm. */
+  shards?: readonly ShardRow[];
   now: number;
 }
 
@@ -114,6 +116,17 @@ export function stepSummary(row: StepRow, facts: StepFacts): StepSummary {
     etaSeconds,
     outputs: outputsOf(row),
     metrics: Object.fromEntries(facts.metrics.map((m) => [m.name, { step: m.step, value: m.value }])),
+    shards: (facts.shards ?? []).map((shard) => ({
+      index: shard.shard,
+      state: shard.state,
+      schedulerState: shard.scheduler_state,
+      jobId: shard.job_id,
+      node: shard.node,
+      restarts: shard.restarts,
+      first: shard.first,
+      end: shard.end,
+      itemsDone: shard.items_done,
+    })),
   };
 }
 

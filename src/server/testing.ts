@@ -6,9 +6,10 @@
  * @module
  */
 import { testStepKinds } from "../steps/testing.ts";
-import { createRun, executeRun } from "../workflow/engine.ts";
-import { applyOverrides, loadWorkflow } from "../workflow/spec.ts";
-import { RunStore } from "../workflow/store.ts";
+import { executeRun } from "../workflow/engine.ts";
+import { loadWorkflow } from "../workflow/spec.ts";
+import type { RunStore } from "../workflow/store.ts";
+import { createTestRun } from "../workflow/testing.ts";
 import { selfCorrectionMetrics, type VerdictPair } from "../training/metrics.ts";
 import { TRAINING_METRICS } from "../training/report.ts";
 import type { StepSummary } from "./schemas.ts";
@@ -36,16 +37,8 @@ export function finishedChainRun(sets: string[] = ["items=40"]): Promise<ChainRu
 /** Runs a fixture workflow to completion in a fresh temporary runs directory. */
 async function finishedRun(file: string, runId: string, sets: string[]): Promise<ChainRuns> {
   const runsDir = await Deno.makeTempDir({ prefix: "server_test_" });
-  const store = new RunStore(`${runsDir}/pipeline.db`);
-  const workflow = await loadWorkflow(file, testStepKinds);
-  const options = {
-    store,
-    workflow,
-    params: applyOverrides(workflow, sets),
-    runId,
-    runDir: `${runsDir}/${runId}`,
-  };
-  await createRun(options);
+  const options = await createTestRun(runsDir, await loadWorkflow(file, testStepKinds), { sets, runId });
+  const { store } = options;
   const status = await executeRun(options);
   if (status !== "done") throw new Error(`the fixture ${file} ended ${status}; see ${runsDir}`);
   return {
@@ -146,6 +139,7 @@ export function stepFixture(id: string, overrides: Partial<StepSummary> = {}): S
     etaSeconds: null,
     outputs: [],
     metrics: {},
+    shards: [],
     ...overrides,
   };
 }

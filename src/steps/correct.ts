@@ -60,6 +60,7 @@ export const correct = defineStep({
     feedback_field: z.string().min(1).optional(),
     items_per_commit: z.number().int().positive().optional(),
   }).strict(),
+  shardable: true,
   outputs: {
     samples: { kind: "records", description: "attempt-2 records, attempt 1 kept under `attempt1`" },
   },

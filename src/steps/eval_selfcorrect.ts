@@ -42,6 +42,7 @@ export const evalSelfcorrect = defineStep({
     /** Prefix of the run metrics, for example `eval/base`. */
     metric_prefix: z.string().default("eval"),
   }),
+  shardable: true,
   outputs: {
     rollouts: { kind: "records", description: "one judged two-attempt rollout per problem" },
     metrics: { kind: "records", description: "one record: Accuracy@t1/t2, delta, delta i->c, delta c->i" },

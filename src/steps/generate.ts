@@ -24,6 +24,7 @@ export const generate = defineStep({
     /** Prompts per durable commit (default: four generator batches). */
     items_per_commit: z.number().int().positive().optional(),
   }).strict(),
+  shardable: true,
   outputs: {
     samples: { kind: "records", description: "the prompt records, each with n sampled completions" },
   },

@@ -30,6 +30,7 @@ export const testWork = defineStep({
     /** More inputs (for example the outputs of a matrix step's instances); they salt the results too. */
     inputs: z.array(ArtifactRef).default([]),
   }),
+  shardable: true,
   outputs: { results: { kind: "records" } },
   exactlyOnce: true,
   async run(ctx) {

@@ -71,6 +71,7 @@ export const verifyCode = defineStep({
   source: import.meta.url,
   description: "Runs completions against their problem's unit tests in the sandbox and records verdicts",
   params: Params,
+  shardable: true,
   outputs: {
     results: { kind: "records", description: "each sample plus <field>_verdict per completion field" },
   },

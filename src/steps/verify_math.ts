@@ -32,6 +32,7 @@ export const verifyMath = defineStep({
     time_budget_ms: z.number().positive().optional(),
     batch_size: z.number().int().positive().default(64),
   }),
+  shardable: true,
   outputs: { records: { kind: "records", description: "the input records with verdict fields added" } },
   async run(ctx) {
     const { input, checks, time_budget_ms: timeBudgetMs, batch_size: batchSize } = ctx.params;

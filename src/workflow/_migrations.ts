@@ -14,6 +14,20 @@ import type { DatabaseSync } from "node:sqlite";
 import { parse as parseYaml } from "yaml";
 import { instanceNeeds } from "./matrix.ts";
 
+/**
+ * The tables of sharded steps (`executor: slurm`): the array jobs submitted, and each shard's state as the
+ * head last saw it. Part of `SCHEMA` in store.ts, and created by migration 3 in older stores.
+ */
+export const SHARD_TABLES = `
+CREATE TABLE IF NOT EXISTS shard_jobs (
+  run_id TEXT NOT NULL, step_id TEXT NOT NULL, job_id TEXT NOT NULL, shards TEXT NOT NULL,
+  submitted REAL NOT NULL, PRIMARY KEY (run_id, step_id, job_id));
+CREATE TABLE IF NOT EXISTS shards (
+  run_id TEXT NOT NULL, step_id TEXT NOT NULL, shard INTEGER NOT NULL, job_id TEXT, state TEXT NOT NULL,
+  scheduler_state TEXT, node TEXT, restarts INTEGER NOT NULL DEFAULT 0, first INTEGER, end INTEGER,
+  items_done INTEGER NOT NULL DEFAULT 0, updated REAL NOT NULL, PRIMARY KEY (run_id, step_id, shard));
+`;
+
 /** One step from a schema version to the next. */
 export interface Migration {
   /** The version a store has after this migration. */
@@ -84,6 +98,11 @@ export const MIGRATIONS: readonly Migration[] = [
       addColumn(db, "steps", "needs", "TEXT");
       backfillNeeds(db);
     },
+  },
+  {
+    version: 3,
+    description: "shard_jobs, shards: the Slurm array jobs of sharded steps and their shards' states",
+    up: (db) => db.exec(SHARD_TABLES),
   },
 ];
 

@@ -6,23 +6,16 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { writeRandomModel } from "../inference/testing.ts";
 import { testStepKinds } from "../steps/testing.ts";
-import { createRun, executeRun } from "./engine.ts";
+import { executeRun } from "./engine.ts";
 import { parseWorkflow } from "./spec.ts";
 import { defineStep, PathParam, readRecords, type StepKind } from "./step.ts";
-import { RunStore } from "./store.ts";
+import { createTestRun } from "./testing.ts";
 
 /** Runs `source` as a new run `runId` in `runsDir`; returns the final status and each step's status. */
 async function run(runsDir: string, runId: string, source: string) {
-  const store = new RunStore(`${runsDir}/pipeline.db`);
+  const options = await createTestRun(runsDir, parseWorkflow(source, "cache.yaml", testStepKinds), { runId });
+  const { store } = options;
   try {
-    const options = {
-      store,
-      workflow: parseWorkflow(source, "cache.yaml", testStepKinds),
-      params: {},
-      runId,
-      runDir: `${runsDir}/${runId}`,
-    };
-    await createRun(options);
     const status = await executeRun(options);
     const steps = Object.fromEntries(store.getSteps(runId).map((s) => [s.step_id, s]));
     return { status, steps };
@@ -113,10 +106,10 @@ steps:
     uses: test.read_lines
     with: { path: "${data}", fail_at: 2, fail_marker: "${dir}/failed" }
 `;
-  const store = new RunStore(`${dir}/pipeline.db`);
-  const workflow = parseWorkflow(source, "lines.yaml", registry);
-  const options = { store, workflow, params: {}, runId: "r", runDir: `${dir}/r`, commitIntervalMs: 0 };
-  await createRun(options);
+  const options = await createTestRun(dir, parseWorkflow(source, "lines.yaml", registry), {
+    commitIntervalMs: 0,
+  });
+  const { store } = options;
   assert.equal(await executeRun(options), "failed");
   assert.equal(store.getStep("r", "copy")!.items_done, 2, "lines a and b were committed");
 

@@ -35,7 +35,7 @@ export function encodeRecords(records: Iterable<unknown>): Uint8Array {
 }
 
 /** A committed position of an item loop, and where the commit started. */
-interface CommitPosition {
+export interface CommitPosition {
   from: number;
   items: number;
   bytes: number;
@@ -57,7 +57,7 @@ class CommitPipeline {
   constructor(
     private readonly file: Deno.FsFile,
     start: { items: number; bytes: number },
-    private readonly record: (position: CommitPosition) => void,
+    private readonly record: (position: CommitPosition) => void | Promise<void>,
   ) {
     this.pendingTo = start.items;
     this.scheduled = { from: start.items, items: start.items, bytes: start.bytes };
@@ -101,7 +101,68 @@ class CommitPipeline {
     await writeAll(this.file, concatBytes(chunks)); // one write: a syscall per small chunk costs more
     await this.file.syncData();
     crashPoint("commit");
-    this.record(position);
+    await this.record(position);
+  }
+}
+
+/**
+ * Opens a records output for an item loop: created if missing, cut back to the committed `bytes` (dropping an
+ * uncommitted tail left by a crash) and positioned at its end.
+ */
+export async function openOutputAt(path: string, bytes: number): Promise<Deno.FsFile> {
+  const file = await Deno.open(path, { create: true, read: true, write: true });
+  try {
+    await file.truncate(bytes);
+    await file.seek(bytes, Deno.SeekMode.Start);
+    return file;
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/** One run of the durable item protocol over `loop.items[start.items, end)`; see {@link runItemLoop}. */
+export interface ItemLoopRun<I, R> {
+  /** The output, opened by {@link openOutputAt} at `start.bytes`. */
+  file: Deno.FsFile;
+  loop: ItemLoop<I, R>;
+  /** The committed position to continue from: an item index into `loop.items`, and the file's size. */
+  start: { items: number; bytes: number };
+  /** The index after the last item to process (`loop.items.length`, or a shard's end). */
+  end: number;
+  /** Commit at most this often (unless a batch takes longer). */
+  intervalMs: number;
+  signal: AbortSignal;
+  /** Records a commit once its bytes are on disk (in the run store, or in a shard's commit file). */
+  onCommit(position: CommitPosition): void | Promise<void>;
+}
+
+/**
+ * The durable item protocol, shared by a step in the pipeline's process and by a shard on a cluster node:
+ * processes batches from `start.items` to `end`, appends their records, and commits (write, fsync, then
+ * `onCommit`) at most every `intervalMs`. Whatever finished before a failure or an interrupt is committed.
+ *
+ * @example
+ * ```ts ignore
+ * const file = await openOutputAt(path, committed.bytes);
+ * await runItemLoop({ file, loop, start: committed, end: loop.items.length, intervalMs: 100, signal,
+ *   onCommit: (position) => save(position) });
+ * ```
+ */
+export async function runItemLoop<I, R>(run: ItemLoopRun<I, R>): Promise<void> {
+  const batchSize = Math.max(1, run.loop.batchSize ?? 16);
+  const commits = new CommitPipeline(run.file, run.start, run.onCommit);
+  try {
+    for (let start = run.start.items; start < run.end; start += batchSize) {
+      run.signal.throwIfAborted();
+      const batch = run.loop.items.slice(start, Math.min(start + batchSize, run.end));
+      commits.add(encodeRecords(await run.loop.process(batch, start)), start + batch.length);
+      if (commits.due(run.intervalMs)) await commits.flush();
+    }
+  } finally {
+    // Whatever finished before a failure or an interrupt is kept: the next attempt starts after it.
+    await commits.flush();
+    await commits.settled();
   }
 }
 
@@ -217,39 +278,30 @@ export class StepRun<P> implements StepContext<P> {
   }
 
   async forEachItem<I, R>(loop: ItemLoop<I, R>): Promise<void> {
-    const path = this.recordsPath(loop.output);
     const committed = this.options.store.getItemCommit(this.runId, this.stepId, loop.output);
-    const file = await Deno.open(path, { create: true, read: true, write: true });
+    const file = await openOutputAt(this.recordsPath(loop.output), committed.bytes);
     this.open.push(file);
-    await file.truncate(committed.bytes);
-    await file.seek(committed.bytes, Deno.SeekMode.Start);
     const total = loop.items.length;
-    const batchSize = Math.max(1, loop.batchSize ?? 16);
-    const interval = this.options.commitIntervalMs ?? COMMIT_INTERVAL_MS;
-    const commits = new CommitPipeline(file, committed, (position) => {
-      this.options.store.commitItems(
-        this.runId,
-        this.stepId,
-        loop.output,
-        position.from,
-        { items: position.items, bytes: position.bytes },
-        this.options.kind.exactlyOnce === true,
-      );
-      this.progress(position.items, total);
-    });
     this.progress(committed.items, total);
-    try {
-      for (let start = committed.items; start < total; start += batchSize) {
-        this.signal.throwIfAborted();
-        const batch = loop.items.slice(start, start + batchSize);
-        commits.add(encodeRecords(await loop.process(batch, start)), start + batch.length);
-        if (commits.due(interval)) await commits.flush();
-      }
-    } finally {
-      // Whatever finished before a failure or an interrupt is kept: the next attempt starts after it.
-      await commits.flush();
-      await commits.settled();
-    }
+    await runItemLoop({
+      file,
+      loop,
+      start: committed,
+      end: total,
+      intervalMs: this.options.commitIntervalMs ?? COMMIT_INTERVAL_MS,
+      signal: this.signal,
+      onCommit: (position) => {
+        this.options.store.commitItems(
+          this.runId,
+          this.stepId,
+          loop.output,
+          position.from,
+          { items: position.items, bytes: position.bytes },
+          this.options.kind.exactlyOnce === true,
+        );
+        this.progress(position.items, total);
+      },
+    });
   }
 
   async saveCheckpoint<M>(index: number, meta: M, write: (dir: string) => Promise<void>): Promise<void> {

@@ -5,15 +5,21 @@
  *
  * @module
  */
+import { sleep } from "../util/async.ts";
+import { dirname } from "node:path";
 import { cacheKey, describeOutput, linkTree, StepPaths, writeManifest } from "./artifacts.ts";
 import { codeVersion } from "./code_version.ts";
 import { StepRun } from "./context.ts";
+import { cancelShardJobs } from "./executor/cancel.ts";
+import { currentEntry } from "./executor/launch.ts";
+import { runShardedStep } from "./executor/slurm.ts";
+import { type ArrayScheduler, SlurmCli } from "./executor/slurm_cli.ts";
 import { crashPoint } from "./faults.ts";
 import { digestInputs } from "./fingerprints.ts";
 import { downstream } from "./graph.ts";
 import { inputPaths } from "./inputs.ts";
 import { expandSteps, resolveInstance, type StepInstance } from "./matrix.ts";
-import { ownerToken } from "./owner.ts";
+import { HEARTBEAT_MS, ownerToken } from "./owner.ts";
 import { type Reporter, SilentReporter } from "./progress.ts";
 import type { StepSpec, Workflow } from "./spec.ts";
 import type { ArtifactRef } from "./step.ts";
@@ -35,6 +41,18 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Overrides the item-commit interval (benchmarks and tests). */
   commitIntervalMs?: number;
+  /** Where sharded steps (`executor: slurm`) are submitted (default: the Slurm commands, {@link SlurmCli}). */
+  scheduler?: ArrayScheduler;
+  /** The pipeline entry module shards run (default: this process's, see `executor/launch.ts`). */
+  entry?: string;
+}
+
+/** Cancels the Slurm arrays a step submitted (if any) before its files are removed to run it over. */
+async function cancelStepArrays(options: ExecuteOptions, stepId: string): Promise<void> {
+  const jobs = options.store.getShardJobs(options.runId, stepId);
+  if (jobs.length === 0) return;
+  await cancelShardJobs(jobs, options.runDir, options.scheduler ?? new SlurmCli());
+  options.store.addEvent(options.runId, stepId, "shards.cancelled", { reason: "the step runs over" });
 }
 
 /** Thrown inside a step attempt when the run is being interrupted. */
@@ -93,6 +111,7 @@ export async function resetFrom(options: ExecuteOptions, from: string): Promise<
   }
   const ids = [...new Set(starts.flatMap((start) => [...downstream(steps, start.id)]))];
   for (const id of ids) {
+    await cancelStepArrays(options, id);
     store.resetStep(runId, id);
     await Deno.remove(new StepPaths(runDir, id).root, { recursive: true }).catch(() => {});
   }
@@ -112,12 +131,14 @@ export async function executeRun(options: ExecuteOptions): Promise<RunStatus> {
   if (options.signal?.aborted) onAbort();
   store.setRunStatus(runId, "running", null, { pid: Deno.pid, owner: ownerToken() });
   store.addEvent(runId, null, "run.started", { pid: Deno.pid });
+  const heartbeat = setInterval(() => store.touchRun(runId), HEARTBEAT_MS);
   let outcome: { status: RunStatus; error: string | null };
   try {
     outcome = await scheduleSteps(options, reporter, interrupt.signal);
   } catch (error) {
     outcome = { status: "failed", error: `the engine stopped: ${errorMessage(error)}` };
   } finally {
+    clearInterval(heartbeat);
     options.signal?.removeEventListener("abort", onAbort);
   }
   settleSteps(options, outcome.status === "interrupted" ? "interrupted" : "failed", outcome.error);
@@ -243,6 +264,7 @@ async function forgetStaleProgress(
   const row = options.store.getStep(options.runId, step.id);
   if (!row?.cache_key || row.cache_key === key || row.attempts === 0) return;
   reporter.log(step.id, "its inputs or code changed since its last attempt: starting it over");
+  await cancelStepArrays(options, step.id);
   options.store.resetStep(options.runId, step.id);
   options.store.addEvent(options.runId, step.id, "step.reset", { reason: "inputs or code changed" });
   await Deno.remove(new StepPaths(options.runDir, step.id).root, { recursive: true }).catch(() => {});
@@ -380,7 +402,29 @@ async function runAttempt(
   });
   try {
     await context.prepare();
-    await raceAbort(step.kind.run(context), controller.signal);
+    if (step.executor.type === "slurm" && step.kind.shardable) {
+      const sharded = runShardedStep({
+        context,
+        store,
+        runId,
+        stepId: step.id,
+        kind: step.kind,
+        params,
+        paths,
+        runsDir: dirname(options.runDir),
+        settings: step.executor,
+        scheduler: options.scheduler ?? new SlurmCli(),
+        entry: options.entry ?? currentEntry(),
+      });
+      await raceAbort(sharded, controller.signal);
+      // A kind with outputs besides its item loop's writes them after the loop: run it here, where the loop
+      // finds every item committed, so that only that work runs (in this process, after the merge).
+      if (Object.keys(step.kind.outputs).length > 1) {
+        await raceAbort(step.kind.run(context), controller.signal);
+      }
+    } else {
+      await raceAbort(step.kind.run(context), controller.signal);
+    }
     await context.close();
     const refs: Record<string, ArtifactRef> = {};
     for (const [name, spec] of Object.entries(step.kind.outputs)) {
@@ -416,17 +460,5 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
   });
 }

@@ -3,11 +3,12 @@ import { z } from "zod";
 import { testStepKinds } from "../steps/testing.ts";
 import { StepPaths } from "./artifacts.ts";
 import { StepRun } from "./context.ts";
-import { createRun, type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
+import { type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
 import { SilentReporter } from "./progress.ts";
-import { applyOverrides, parseWorkflow, type StepRegistry } from "./spec.ts";
+import { parseWorkflow, type StepRegistry } from "./spec.ts";
 import { defineStep, type StepKind } from "./step.ts";
 import { RunStore } from "./store.ts";
+import { createTestRun } from "./testing.ts";
 
 const SOURCE = `name: t
 params:
@@ -37,17 +38,7 @@ async function setup(
 ): Promise<ExecuteOptions> {
   const runsDir = dir ?? await Deno.makeTempDir();
   const workflow = parseWorkflow(source, "t.yaml", registry);
-  const store = new RunStore(`${runsDir}/pipeline.db`);
-  const options = {
-    store,
-    workflow,
-    params: applyOverrides(workflow, sets),
-    runId,
-    runDir: `${runsDir}/${runId}`,
-    commitIntervalMs: 0,
-  };
-  await createRun(options);
-  return options;
+  return await createTestRun(runsDir, workflow, { sets, runId, commitIntervalMs: 0 });
 }
 
 Deno.test("a failed item fails the step; resume re-runs only the uncommitted items", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { testStepKinds } from "../steps/testing.ts";
-import { createRun, type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
+import { withTempDir } from "../testing/temp_dir.ts";
+import { type ExecuteOptions, executeRun, resetFrom } from "./engine.ts";
 import { WorkflowError } from "./errors.ts";
 import {
   declaredStepId,
@@ -14,7 +15,7 @@ import {
 import type { Reporter } from "./progress.ts";
 import { applyOverrides, checkStepParams, parseWorkflow } from "./spec.ts";
 import type { ArtifactRef } from "./step.ts";
-import { RunStore } from "./store.ts";
+import { createTestRun } from "./testing.ts";
 
 const SEEDS = `name: m
 concurrency: 1
@@ -157,9 +158,7 @@ steps:
 
 Deno.test("a matrix step with fewer axes than its producer gets a list over the missing ones", () => {
   const source = `name: w
-matrix:
-  seed: [0, 1]
-  lr: [a, b]
+matrix: { seed: [0, 1], lr: [a, b] }
 steps:
   - { id: p, uses: test.work, matrix: [seed, lr], with: { items: 1 } }
   - id: c
@@ -282,81 +281,68 @@ Deno.test("matrix errors: with: is checked per instance, naming the instance", (
 
 async function setup(sets: string[], runId: string, dir: string, source = SEEDS): Promise<ExecuteOptions> {
   const workflow = parse(source);
-  const params = applyOverrides(workflow, sets);
-  checkStepParams(workflow, params);
-  const store = new RunStore(`${dir}/pipeline.db`);
-  const options = { store, workflow, params, runId, runDir: `${dir}/${runId}`, commitIntervalMs: 0 };
-  await createRun(options);
-  return options;
+  checkStepParams(workflow, applyOverrides(workflow, sets));
+  return await createTestRun(dir, workflow, { sets, runId, commitIntervalMs: 0 });
 }
 
 function statuses(options: ExecuteOptions): Record<string, string> {
   return Object.fromEntries(options.store.getSteps(options.runId).map((s) => [s.step_id, s.status]));
 }
 
-Deno.test("each instance is a step in the store with its own directory and log", async () => {
-  const dir = await Deno.makeTempDir();
-  const options = await setup(["seeds=2"], "r", dir);
-  assert.equal(await executeRun(options), "done");
-  assert.deepEqual(Object.keys(statuses(options)), [
-    "data",
-    "train[seed=0]",
-    "train[seed=1]",
-    "evaluate[seed=0]",
-    "evaluate[seed=1]",
-    "summary",
-  ]);
-  const t0 = await Deno.readTextFile(`${dir}/r/steps/train@seed=0/out/results.jsonl`);
-  const t1 = await Deno.readTextFile(`${dir}/r/steps/train@seed=1/out/results.jsonl`);
-  assert.notEqual(t0, t1, "the seeds differ");
-  const manifest = JSON.parse(await Deno.readTextFile(`${dir}/r/steps/train@seed=1/manifest.json`));
-  assert.equal(manifest.step, "train[seed=1]");
-  assert.ok((await Deno.stat(`${dir}/r/logs/train@seed=1.log`)).isFile);
-  options.store.close();
-  await Deno.remove(dir, { recursive: true });
-});
+Deno.test("each instance is a step in the store with its own directory and log", () =>
+  withTempDir(async (dir) => {
+    const options = await setup(["seeds=2"], "r", dir);
+    assert.equal(await executeRun(options), "done");
+    assert.deepEqual(Object.keys(statuses(options)), [
+      "data",
+      ...["train[seed=0]", "train[seed=1]", "evaluate[seed=0]", "evaluate[seed=1]"],
+      "summary",
+    ]);
+    const t0 = await Deno.readTextFile(`${dir}/r/steps/train@seed=0/out/results.jsonl`);
+    const t1 = await Deno.readTextFile(`${dir}/r/steps/train@seed=1/out/results.jsonl`);
+    assert.notEqual(t0, t1, "the seeds differ");
+    const manifest = JSON.parse(await Deno.readTextFile(`${dir}/r/steps/train@seed=1/manifest.json`));
+    assert.equal(manifest.step, "train[seed=1]");
+    assert.ok((await Deno.stat(`${dir}/r/logs/train@seed=1.log`)).isFile);
+    options.store.close();
+  }));
 
-Deno.test("caching is per instance: seeds=1 then seeds=3 reuses seed 0's instances", async () => {
-  const dir = await Deno.makeTempDir();
-  const one = await setup(["seeds=1"], "one", dir);
-  assert.equal(await executeRun(one), "done");
-  one.store.close();
-  const three = await setup(["seeds=3"], "three", dir);
-  assert.equal(await executeRun(three), "done");
-  assert.deepEqual(statuses(three), {
-    "data": "cached",
-    "train[seed=0]": "cached",
-    "train[seed=1]": "done",
-    "train[seed=2]": "done",
-    "evaluate[seed=0]": "cached",
-    "evaluate[seed=1]": "done",
-    "evaluate[seed=2]": "done",
-    "summary": "done",
-  });
-  const path = (run: string, step: string) => `${dir}/${run}/steps/${step}/out/results.jsonl`;
-  assert.equal(
-    await Deno.readTextFile(path("three", "evaluate@seed=0")),
-    await Deno.readTextFile(path("one", "evaluate@seed=0")),
-  );
-  assert.notEqual(
-    await Deno.readTextFile(path("three", "summary")),
-    await Deno.readTextFile(path("one", "summary")),
-  );
-  three.store.close();
-  // seeds 1..2 of a run from seed 1 are the instances computed above
-  const shifted = await setup(["seed=1", "seeds=2"], "shifted", dir);
-  assert.equal(await executeRun(shifted), "done");
-  assert.deepEqual(Object.values(statuses(shifted)), [
-    "cached",
-    "cached",
-    "cached",
-    "cached",
-    "cached",
-    "done",
-  ]);
-  shifted.store.close();
-  await Deno.remove(dir, { recursive: true });
-});
+Deno.test("caching is per instance: seeds=1 then seeds=3 reuses seed 0's instances", () =>
+  withTempDir(async (dir) => {
+    const one = await setup(["seeds=1"], "one", dir);
+    assert.equal(await executeRun(one), "done");
+    one.store.close();
+    const three = await setup(["seeds=3"], "three", dir);
+    assert.equal(await executeRun(three), "done");
+    assert.deepEqual(statuses(three), {
+      "data": "cached",
+      ...{ "train[seed=0]": "cached", "train[seed=1]": "done", "train[seed=2]": "done" },
+      ...{ "evaluate[seed=0]": "cached", "evaluate[seed=1]": "done", "evaluate[seed=2]": "done" },
+      "summary": "done",
+    });
+    const path = (run: string, step: string) => `${dir}/${run}/steps/${step}/out/results.jsonl`;
+    assert.equal(
+      await Deno.readTextFile(path("three", "evaluate@seed=0")),
+      await Deno.readTextFile(path("one", "evaluate@seed=0")),
+    );
+    assert.notEqual(
+      await Deno.readTextFile(path("three", "summary")),
+      await Deno.readTextFile(path("one", "summary")),
+    );
+    three.store.close();
+    // seeds 1..2 of a run from seed 1 are the instances computed above
+    const shifted = await setup(["seed=1", "seeds=2"], "shifted", dir);
+    assert.equal(await executeRun(shifted), "done");
+    assert.deepEqual(Object.values(statuses(shifted)), [
+      "cached",
+      "cached",
+      "cached",
+      "cached",
+      "cached",
+      "done",
+    ]);
+    shifted.store.close();
+  }));
 
 /** A reporter that aborts a run once `step` has committed `items` items. */
 function abortAt(step: string, items: number, abort: AbortController): Reporter {
@@ -371,61 +357,62 @@ function abortAt(step: string, items: number, abort: AbortController): Reporter 
   };
 }
 
-Deno.test("resume of a partly finished matrix run continues the unfinished instances only", async () => {
-  const dir = await Deno.makeTempDir();
-  const options = await setup(["seeds=3"], "r", dir);
-  const abort = new AbortController();
-  const interrupted = await executeRun({
-    ...options,
-    signal: abort.signal,
-    reporter: abortAt("train[seed=1]", 2, abort),
-  });
-  assert.equal(interrupted, "interrupted");
-  const before = statuses(options);
-  assert.equal(before["train[seed=0]"], "done");
-  assert.equal(before["train[seed=1]"], "interrupted");
-  assert.equal(before["train[seed=2]"], "pending");
-  const kept = options.store.getStep("r", "train[seed=0]")!;
-  const partial = options.store.getStep("r", "train[seed=1]")!;
-  assert.ok(partial.items_done >= 2 && partial.items_done < 6, `kept ${partial.items_done} committed items`);
+Deno.test("resume of a partly finished matrix run continues the unfinished instances only", () =>
+  withTempDir(async (dir) => {
+    const options = await setup(["seeds=3"], "r", dir);
+    const abort = new AbortController();
+    const interrupted = await executeRun({
+      ...options,
+      signal: abort.signal,
+      reporter: abortAt("train[seed=1]", 2, abort),
+    });
+    assert.equal(interrupted, "interrupted");
+    const before = statuses(options);
+    assert.equal(before["train[seed=0]"], "done");
+    assert.equal(before["train[seed=1]"], "interrupted");
+    assert.equal(before["train[seed=2]"], "pending");
+    const kept = options.store.getStep("r", "train[seed=0]")!;
+    const partial = options.store.getStep("r", "train[seed=1]")!;
+    assert.ok(
+      partial.items_done >= 2 && partial.items_done < 6,
+      `kept ${partial.items_done} committed items`,
+    );
 
-  assert.equal(await executeRun(options), "done");
-  assert.equal(
-    options.store.getStep("r", "train[seed=0]")!.finished,
-    kept.finished,
-    "a finished instance is kept",
-  );
-  assert.equal(options.store.getStep("r", "train[seed=0]")!.attempts, 1);
-  assert.equal(options.store.getStep("r", "train[seed=1]")!.attempts, 2);
-  assert.equal(options.store.ledgerCount("r", "train[seed=1]"), 6, "every item committed exactly once");
+    assert.equal(await executeRun(options), "done");
+    assert.equal(
+      options.store.getStep("r", "train[seed=0]")!.finished,
+      kept.finished,
+      "a finished instance is kept",
+    );
+    assert.equal(options.store.getStep("r", "train[seed=0]")!.attempts, 1);
+    assert.equal(options.store.getStep("r", "train[seed=1]")!.attempts, 2);
+    assert.equal(options.store.ledgerCount("r", "train[seed=1]"), 6, "every item committed exactly once");
 
-  const fresh = await setup(["seeds=3"], "fresh", dir);
-  assert.equal(await executeRun({ ...fresh, force: true }), "done");
-  for (const step of ["train@seed=1", "train@seed=2", "summary"]) {
-    const path = (run: string) => `${dir}/${run}/steps/${step}/out/results.jsonl`;
-    assert.equal(await Deno.readTextFile(path("r")), await Deno.readTextFile(path("fresh")), step);
-  }
-  fresh.store.close();
-  options.store.close();
-  await Deno.remove(dir, { recursive: true });
-});
+    const fresh = await setup(["seeds=3"], "fresh", dir);
+    assert.equal(await executeRun({ ...fresh, force: true }), "done");
+    for (const step of ["train@seed=1", "train@seed=2", "summary"]) {
+      const path = (run: string) => `${dir}/${run}/steps/${step}/out/results.jsonl`;
+      assert.equal(await Deno.readTextFile(path("r")), await Deno.readTextFile(path("fresh")), step);
+    }
+    fresh.store.close();
+    options.store.close();
+  }));
 
-Deno.test("resume --from a matrix step re-runs all its instances and their dependents", async () => {
-  const dir = await Deno.makeTempDir();
-  const options = await setup(["seeds=2"], "r", dir);
-  assert.equal(await executeRun(options), "done");
-  assert.deepEqual((await resetFrom(options, "evaluate")).sort(), [
-    "evaluate[seed=0]",
-    "evaluate[seed=1]",
-    "summary",
-  ]);
-  assert.equal(await executeRun(options), "done");
-  assert.deepEqual((await resetFrom(options, "train[seed=1]")).sort(), [
-    "evaluate[seed=1]",
-    "summary",
-    "train[seed=1]",
-  ]);
-  assert.equal(options.store.getStep("r", "train[seed=0]")!.status, "done");
-  options.store.close();
-  await Deno.remove(dir, { recursive: true });
-});
+Deno.test("resume --from a matrix step re-runs all its instances and their dependents", () =>
+  withTempDir(async (dir) => {
+    const options = await setup(["seeds=2"], "r", dir);
+    assert.equal(await executeRun(options), "done");
+    assert.deepEqual((await resetFrom(options, "evaluate")).sort(), [
+      "evaluate[seed=0]",
+      "evaluate[seed=1]",
+      "summary",
+    ]);
+    assert.equal(await executeRun(options), "done");
+    assert.deepEqual((await resetFrom(options, "train[seed=1]")).sort(), [
+      "evaluate[seed=1]",
+      "summary",
+      "train[seed=1]",
+    ]);
+    assert.equal(options.store.getStep("r", "train[seed=0]")!.status, "done");
+    options.store.close();
+  }));

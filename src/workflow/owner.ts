@@ -35,24 +35,48 @@ function hasProc(): boolean {
   }
 }
 
-/** The owner token of a process: `PID:START` on Linux, `PID` elsewhere. */
+/**
+ * How often a running pipeline refreshes its run's `updated` time (its heartbeat), which is how a process on
+ * another host (a second login node of a cluster, sharing the runs folder) tells whether the run's head lives.
+ */
+export const HEARTBEAT_MS = 15_000;
+/** A run on another host whose heartbeat is older than this is taken as dead. */
+export const HEARTBEAT_STALE_MS = 4 * HEARTBEAT_MS;
+
+/** The owner token of a process: `PID:START@HOST` on Linux, `PID@HOST` elsewhere. */
 export function ownerToken(pid: number = Deno.pid): string {
   const start = startTime(pid);
-  return start === undefined ? String(pid) : `${pid}:${start}`;
+  return `${start === undefined ? String(pid) : `${pid}:${start}`}@${Deno.hostname()}`;
+}
+
+/** The parts of an owner token (`PID`, `PID:START`, either with `@HOST`). */
+function parseOwner(token: string | null): { start?: string; host?: string } {
+  const match = token?.match(/^\d+(?::(\d+))?(?:@(.+))?$/);
+  return { start: match?.[1], host: match?.[2] };
+}
+
+/** The host that owns `run`, when its token names one other than this host (signals cannot reach it). */
+export function remoteOwnerHost(run: Pick<RunRow, "owner">): string | undefined {
+  const host = parseOwner(run.owner).host;
+  return host !== undefined && host !== Deno.hostname() ? host : undefined;
 }
 
 /**
- * Whether the process that owns `run` is alive: the same pid with the same start time (a reused pid does not
- * count), or, for runs recorded without a start time, a live Deno process with that pid. True when it cannot
- * be told (no `/proc`).
+ * Whether the process that owns `run` is alive. On this host: the same pid with the same start time (a reused
+ * pid does not count), or, for runs recorded without a start time, a live Deno process with that pid; true
+ * when it cannot be told (no `/proc`). On another host (the owner token names it): whether the run's
+ * heartbeat (`updated`) is more recent than {@link HEARTBEAT_STALE_MS}.
  */
-export function ownerAlive(run: Pick<RunRow, "pid" | "owner">): boolean {
+export function ownerAlive(run: Pick<RunRow, "pid" | "owner"> & { updated?: number }): boolean {
   if (!Number.isInteger(run.pid) || run.pid <= 0) return false;
+  const owner = parseOwner(run.owner);
+  if (remoteOwnerHost(run) !== undefined) {
+    return run.updated !== undefined && Date.now() - run.updated < HEARTBEAT_STALE_MS;
+  }
   if (!hasProc()) return true;
   const start = startTime(run.pid);
   if (start === undefined) return false;
-  const recorded = run.owner?.split(":")[1];
-  if (recorded !== undefined) return recorded === start;
+  if (owner.start !== undefined) return owner.start === start;
   try {
     return Deno.readTextFileSync(`/proc/${run.pid}/cmdline`).includes("deno");
   } catch {

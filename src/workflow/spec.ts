@@ -43,6 +43,54 @@ const ParamDecl = z.strictObject({
   description: z.string().optional(),
 });
 
+/**
+ * Where a step runs. `local` (the default): inside the pipeline's own process. `slurm`: a step whose kind is
+ * shardable becomes one `sbatch --array` job of `shards` tasks, each running `pipeline shard RUN STEP K` over
+ * a contiguous range of the items (see `executor/slurm.ts`); other steps still run in the pipeline's process.
+ *
+ * ```yaml
+ * executor:
+ *   type: slurm
+ *   shards: 4
+ *   partition: gpu
+ *   time_limit: "02:00:00"
+ *   cpus: 8
+ *   memory: 32G
+ *   gpus: 1
+ *   sbatch_flags: ["--qos=normal"]
+ * ```
+ */
+export const ExecutorSpec = z.union([
+  z.literal("local").transform(() => ({ type: "local" as const })),
+  z.strictObject({ type: z.literal("local") }),
+  z.strictObject({
+    type: z.literal("slurm"),
+    /** How many array tasks a shardable step is split into. */
+    shards: z.number().int().min(1).max(10_000).default(4),
+    /** `sbatch --partition`. */
+    partition: z.string().min(1).optional(),
+    /** `sbatch --account`. */
+    account: z.string().min(1).optional(),
+    /** `sbatch --time`, in Slurm's format (`30`, `02:00:00`, `1-00:00:00`). */
+    time_limit: z.string().regex(/^[0-9:-]+$/, "write a Slurm time such as 30, 02:00:00 or 1-00:00:00")
+      .optional(),
+    /** `sbatch --cpus-per-task`. */
+    cpus: z.number().int().min(1).optional(),
+    /** `sbatch --mem`, for example `16G`. */
+    memory: z.string().regex(/^\d+[KMGT]?$/, "write a Slurm memory size such as 4000, 16G").optional(),
+    /** GPUs per task: `sbatch --gres=gpu:N`. */
+    gpus: z.number().int().min(0).optional(),
+    /** More `sbatch` flags, passed as they are (for example `--qos=high`). */
+    sbatch_flags: z.array(z.string().regex(/^--?[A-Za-z]/, "an sbatch flag starts with '-'")).default([]),
+    /** How often the pipeline polls the shards' state. */
+    poll_interval: Duration.default("2s"),
+  }),
+]);
+/** Where a step runs: `{ type: "local" }` or the Slurm settings. */
+export type ExecutorSpec = z.output<typeof ExecutorSpec>;
+/** The Slurm settings of an {@link ExecutorSpec}. */
+export type SlurmSettings = Extract<ExecutorSpec, { type: "slurm" }>;
+
 const StepDecl = z.strictObject({
   id: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "a step id is letters, digits, '_' or '-'"),
   uses: z.string(),
@@ -56,12 +104,16 @@ const StepDecl = z.strictObject({
     backoff: Duration.default("1s"),
   }).optional(),
   timeout: Duration.optional(),
+  /** Overrides the workflow's `executor:` for this step. */
+  executor: ExecutorSpec.optional(),
 });
 
 const WorkflowDecl = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   concurrency: z.number().int().min(1).default(2),
+  /** Where the steps run unless a step says otherwise (default `local`). */
+  executor: ExecutorSpec.default({ type: "local" }),
   params: z.record(z.string(), ParamDecl).default({}),
   /** Matrix axes: a list of values, or `{ from, count }`; checked by {@link parseAxis}. */
   matrix: z.record(z.string(), z.unknown()).default({}),
@@ -82,6 +134,8 @@ export interface StepSpec {
   with: Record<string, unknown>;
   retry: { attempts: number; backoffMs: number };
   timeoutMs?: number;
+  /** Where the step runs: its own `executor:`, else the workflow's. */
+  executor: ExecutorSpec;
   /** Index in the file's `steps:` list. */
   index: number;
 }
@@ -179,7 +233,7 @@ export function parseWorkflow(source: string, file: string, registry: StepRegist
   const matrix = Object.fromEntries(
     Object.entries(decl.matrix).map(([name, raw]) => [name, parseAxis(name, raw, paramNames, fail)]),
   );
-  const steps = decl.steps.map((step, index) => toStepSpec(step, index, registry, fail));
+  const steps = decl.steps.map((step, index) => toStepSpec(step, index, decl.executor, registry, fail));
   checkGraph(steps, fail);
   for (const step of steps) checkStepAxes(step, Object.keys(matrix), fail);
   const workflow: Workflow = {
@@ -225,6 +279,7 @@ function paramTypeError(type: ParamType, value: unknown): string | undefined {
 function toStepSpec(
   step: z.infer<typeof StepDecl>,
   index: number,
+  executor: ExecutorSpec,
   registry: StepRegistry,
   fail: Fail,
 ): StepSpec {
@@ -232,6 +287,16 @@ function toStepSpec(
   if (!kind) {
     const known = [...registry.keys()].sort().join(", ");
     fail(["steps", index, "uses"], `unknown step kind '${step.uses}'`, `use one of: ${known}`);
+  }
+  if (step.executor?.type === "slurm" && !kind!.shardable) {
+    const shardable = [...registry.values()].filter((k) => k.shardable).map((k) => k.name).sort();
+    fail(
+      ["steps", index, "executor"],
+      `step '${step.id}' (${step.uses}) cannot run on Slurm: its kind does not work item by item`,
+      `remove its 'executor:' (it then runs in the pipeline's process); shardable kinds: ${
+        shardable.join(", ")
+      }`,
+    );
   }
   return {
     id: step.id,
@@ -244,6 +309,7 @@ function toStepSpec(
       backoffMs: durationMs(step.retry?.backoff ?? "1s"),
     },
     timeoutMs: step.timeout === undefined ? undefined : durationMs(step.timeout),
+    executor: step.executor ?? executor,
     index,
   };
 }

@@ -150,3 +150,35 @@ Deno.test("--set values are re-checked against the step schemas", () => {
   const error = thrown(() => checkStepParams(workflow, applyOverrides(workflow, ["seed=-4"])));
   assert.match(error.message, /step 'a' \(test\.work\): 'items'/);
 });
+
+Deno.test("executor: the workflow's applies to every step unless the step sets its own", () => {
+  const source = GOOD.replace("params:", "executor: { type: slurm, shards: 8, partition: cpu }\nparams:")
+    .replace("    needs: [a]\n", "    needs: [a]\n    executor: local\n");
+  const workflow = parseWorkflow(source, "wf.yaml", testStepKinds);
+  assert.deepEqual(workflow.steps[0].executor, {
+    type: "slurm",
+    shards: 8,
+    partition: "cpu",
+    sbatch_flags: [],
+    poll_interval: "2s",
+  });
+  assert.deepEqual(workflow.steps[1].executor, { type: "local" });
+  assert.deepEqual(parseWorkflow(GOOD, "wf.yaml", testStepKinds).steps[0].executor, { type: "local" });
+});
+
+Deno.test("executor: a step of a kind that is not shardable cannot ask for slurm; unknown keys are refused", () => {
+  const source = `name: demo
+steps:
+  - id: init
+    uses: model.init
+    executor: { type: slurm }
+    with: { config: x.json }
+`;
+  expectError(source, 5, 5, /'init' \(model\.init\) cannot run on Slurm.*shardable kinds: .*verify\.code/);
+  expectError(
+    GOOD.replace("params:", "executor: { type: slurm, nodes: 2 }\nparams:"),
+    2,
+    26,
+    /unknown key 'nodes' in 'executor'/,
+  );
+});

@@ -150,6 +150,15 @@ export interface StepKind<S extends z.ZodType = z.ZodType> {
   readonly outputs: Readonly<Record<string, OutputSpec>>;
   /** True when each item must be processed exactly once across crashes (see {@link forEachItem}). */
   readonly exactlyOnce?: boolean;
+  /**
+   * True when the kind's work is one {@link StepContext.forEachItem} loop whose results depend only on each
+   * item and its index (per-item seeds from the index), so that the items can be split into contiguous
+   * shards run by separate processes (`executor: slurm`) and merged in item order, byte-identical to one
+   * process. Work before the loop runs in every shard. A kind with outputs besides the loop's (say metrics
+   * computed from its records) is run once more in the pipeline's process after the merge, where its loop
+   * finds every item committed and only the work after it runs; a kind with only the loop's output is not.
+   */
+  readonly shardable?: boolean;
   /** Does the work. Throwing fails the attempt; the engine retries per the step's `retry`. */
   run(ctx: StepContext<z.infer<S>>): Promise<void>;
 }

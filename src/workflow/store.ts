@@ -9,7 +9,7 @@
  * @module
  */
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import { migrate } from "./_migrations.ts";
+import { migrate, SHARD_TABLES } from "./_migrations.ts";
 
 /** The life cycle of a run. */
 export type RunStatus = "running" | "done" | "failed" | "interrupted";
@@ -74,6 +74,41 @@ export interface MetricRow {
   ts: number;
 }
 
+/** An array job submitted for a sharded step (`executor: slurm`). */
+export interface ShardJobRow {
+  run_id: string;
+  step_id: string;
+  job_id: string;
+  /** The shard indices it was submitted for, comma-separated. */
+  shards: string;
+  submitted: number;
+}
+
+/** The life cycle of a shard as the head sees it. */
+export type ShardState = "pending" | "running" | "done" | "failed";
+
+/** One shard of a sharded step, as last mirrored by the head from the scheduler and the shard's commit file. */
+export interface ShardRow {
+  run_id: string;
+  step_id: string;
+  shard: number;
+  /** The array job it last ran in. */
+  job_id: string | null;
+  state: ShardState;
+  /** The scheduler's own state (`PENDING`, `RUNNING`, `NODE_FAIL`, ...), when it still knows the task. */
+  scheduler_state: string | null;
+  /** The node it runs or ran on. */
+  node: string | null;
+  /** How often the scheduler requeued it. */
+  restarts: number;
+  /** Its item range `[first, end)`, once the shard has started. */
+  first: number | null;
+  end: number | null;
+  /** Committed items of its range. */
+  items_done: number;
+  updated: number;
+}
+
 /** The committed position of an item loop: how many items, and how many bytes of the output file. */
 export interface ItemCommit {
   items: number;
@@ -81,7 +116,17 @@ export interface ItemCommit {
 }
 
 /** The tables of the store; a reader waits until all of them exist. */
-const TABLES = ["runs", "steps", "item_commits", "item_ledger", "events", "metrics", "checkpoints"];
+const TABLES = [
+  "runs",
+  "steps",
+  "item_commits",
+  "item_ledger",
+  "events",
+  "metrics",
+  "checkpoints",
+  "shard_jobs",
+  "shards",
+];
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -111,7 +156,7 @@ CREATE INDEX IF NOT EXISTS metrics_run ON metrics (run_id, step_id, name, step);
 CREATE TABLE IF NOT EXISTS file_digests (
   path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime REAL NOT NULL, ctime REAL NOT NULL, ino INTEGER NOT NULL,
   sha256 TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS checkpoints (
+${SHARD_TABLES}CREATE TABLE IF NOT EXISTS checkpoints (
   run_id TEXT NOT NULL, step_id TEXT NOT NULL, idx INTEGER NOT NULL, dir TEXT NOT NULL,
   meta TEXT NOT NULL, ts REAL NOT NULL, PRIMARY KEY (run_id, step_id, idx));
 `;
@@ -243,6 +288,11 @@ export class RunStore {
     );
   }
 
+  /** Refreshes a run's `updated` time: the heartbeat of its process (see owner.ts). */
+  touchRun(id: string): void {
+    this.run("UPDATE runs SET updated = ? WHERE id = ?", Date.now(), id);
+  }
+
   /** The steps of a run, in insertion (workflow) order. */
   getSteps(runId: string): StepRow[] {
     return this.all<StepRow>("SELECT * FROM steps WHERE run_id = ? ORDER BY rowid", runId);
@@ -272,7 +322,7 @@ export class RunStore {
         runId,
         stepId,
       );
-      for (const table of ["item_commits", "item_ledger", "checkpoints", "metrics"]) {
+      for (const table of ["item_commits", "item_ledger", "checkpoints", "metrics", "shard_jobs", "shards"]) {
         this.run(`DELETE FROM ${table} WHERE run_id = ? AND step_id = ?`, runId, stepId);
       }
     });
@@ -311,15 +361,7 @@ export class RunStore {
     ledger: boolean,
   ): void {
     this.transaction(() => {
-      this.run(
-        `INSERT INTO item_commits (run_id, step_id, output, items, bytes) VALUES (?,?,?,?,?)
-         ON CONFLICT (run_id, step_id, output) DO UPDATE SET items = excluded.items, bytes = excluded.bytes`,
-        runId,
-        stepId,
-        output,
-        commit.items,
-        commit.bytes,
-      );
+      this.putItemCommit(runId, stepId, output, commit);
       if (ledger) this.extendLedger(runId, stepId, from, commit.items);
       this.run(
         "UPDATE steps SET items_done = ? WHERE run_id = ? AND step_id = ?",
@@ -328,6 +370,117 @@ export class RunStore {
         stepId,
       );
     });
+  }
+
+  /**
+   * Sets an item loop's position to `commit` in one transaction, replacing its exactly-once ledger with
+   * `ledger` (ranges that must follow each other from item 0), as after merging a sharded step's shards.
+   */
+  replaceItemCommit(
+    runId: string,
+    stepId: string,
+    output: string,
+    commit: ItemCommit,
+    ledger?: readonly (readonly [number, number])[],
+  ): void {
+    this.transaction(() => {
+      this.run("DELETE FROM item_ledger WHERE run_id = ? AND step_id = ?", runId, stepId);
+      for (const [first, last] of ledger ?? []) this.extendLedger(runId, stepId, first, last);
+      this.putItemCommit(runId, stepId, output, commit);
+      this.run(
+        "UPDATE steps SET items_done = ?, items_total = ? WHERE run_id = ? AND step_id = ?",
+        commit.items,
+        commit.items,
+        runId,
+        stepId,
+      );
+    });
+  }
+
+  /** Records an array job submitted for shards of a step. */
+  addShardJob(runId: string, stepId: string, jobId: string, shards: readonly number[]): void {
+    this.run(
+      "INSERT OR REPLACE INTO shard_jobs (run_id, step_id, job_id, shards, submitted) VALUES (?,?,?,?,?)",
+      runId,
+      stepId,
+      jobId,
+      shards.join(","),
+      Date.now(),
+    );
+  }
+
+  /** The array jobs of a run (or of one of its steps), oldest first; empty in a store written before shards. */
+  getShardJobs(runId: string, stepId?: string): ShardJobRow[] {
+    return this.shardRows<ShardJobRow>("shard_jobs", runId, stepId, "submitted", "submitted");
+  }
+
+  /**
+   * Rows of a shard table for a run or one of its steps; none from a read-only view of a store older than
+   * those tables (version 3).
+   */
+  private shardRows<T>(
+    table: "shards" | "shard_jobs",
+    runId: string,
+    stepId: string | undefined,
+    runOrder: string,
+    stepOrder: string,
+  ): T[] {
+    try {
+      return stepId === undefined
+        ? this.all<T>(`SELECT * FROM ${table} WHERE run_id = ? ORDER BY ${runOrder}`, runId)
+        : this.all<T>(
+          `SELECT * FROM ${table} WHERE run_id = ? AND step_id = ? ORDER BY ${stepOrder}`,
+          runId,
+          stepId,
+        );
+    } catch (error) {
+      if (/no such table/.test((error as Error).message)) return [];
+      throw error;
+    }
+  }
+
+  /** Stores the head's view of shards (one transaction). */
+  putShards(rows: readonly ShardRow[]): void {
+    if (rows.length === 0) return;
+    this.transaction(() => {
+      const insert = this.db.prepare(
+        `INSERT OR REPLACE INTO shards (run_id, step_id, shard, job_id, state, scheduler_state, node, restarts,
+         first, end, items_done, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+      );
+      for (const r of rows) {
+        insert.run(
+          r.run_id,
+          r.step_id,
+          r.shard,
+          r.job_id,
+          r.state,
+          r.scheduler_state,
+          r.node,
+          r.restarts,
+          r.first,
+          r.end,
+          r.items_done,
+          r.updated,
+        );
+      }
+    });
+  }
+
+  /** The shards of a run (or of one step), by step and index; empty in a store written before shards. */
+  getShards(runId: string, stepId?: string): ShardRow[] {
+    return this.shardRows<ShardRow>("shards", runId, stepId, "step_id, shard", "shard");
+  }
+
+  private putItemCommit(runId: string, stepId: string, output: string, commit: ItemCommit): void {
+    this.run(
+      `INSERT INTO item_commits (run_id, step_id, output, items, bytes) VALUES (?,?,?,?,?)
+       ON CONFLICT (run_id, step_id, output) DO UPDATE SET items = excluded.items, bytes = excluded.bytes`,
+      runId,
+      stepId,
+      output,
+      commit.items,
+      commit.bytes,
+    );
   }
 
   private extendLedger(runId: string, stepId: string, first: number, last: number): void {

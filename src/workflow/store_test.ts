@@ -66,6 +66,7 @@ Deno.test("a version 0 store migrates to the current schema: data kept, owner an
     });
     assert.equal(store.getSteps("old")[0].items_done, 2);
     assert.ok(store.hasSchema(), "the tables added since version 0 exist");
+    assert.deepEqual(store.getShards("old"), [], "the shard tables (version 3) exist and are empty");
     store.createRun(
       {
         id: "new",

@@ -34,7 +34,7 @@ export function stepTable(run, showRecords) {
     h(
       "tbody",
       {},
-      run.stepList.map((step) =>
+      run.stepList.flatMap((step) => [
         h(
           "tr",
           { "data-step": step.id, "data-status": step.status },
@@ -62,12 +62,34 @@ export function stepTable(run, showRecords) {
               ? h("button", { class: "link", onclick: () => showRecords(step.id) }, "records")
               : null,
           ),
-        )
-      ),
+        ),
+        shardRow(step),
+      ]),
       run.stepList.filter((step) => step.error && step.status === "failed").map((step) =>
         h("tr", { class: "error-row" }, h("td", { colspan: 10, class: "error" }, `${step.id}: ${step.error}`))
       ),
     ),
+  );
+}
+
+/**
+ * The shards of a step run on Slurm, in one row under the step: state, node, items and requeues of each.
+ * @param {StepSummary} step
+ * @returns {HTMLElement | null}
+ */
+function shardRow(step) {
+  if (!step.shards || step.shards.length === 0) return null;
+  const text = step.shards.map((shard) => {
+    const size = shard.first === null || shard.end === null ? "" : `/${shard.end - shard.first}`;
+    const node = shard.node ? ` on ${shard.node}` : "";
+    const requeued = shard.restarts ? `, requeued ${shard.restarts}×` : "";
+    const slurm = shard.schedulerState ? ` [${shard.schedulerState}]` : "";
+    return `#${shard.index} ${shard.state}${node} ${shard.itemsDone}${size}${requeued}${slurm}`;
+  });
+  return h(
+    "tr",
+    { class: "shard-row", "data-shards": step.id },
+    h("td", { colspan: 10, class: "muted shards" }, `shards: ${text.join(" · ")}`),
   );
 }
 

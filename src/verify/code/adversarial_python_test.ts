@@ -5,26 +5,15 @@
  * passes, the wrong one fails. Honest samples are in sandbox_python_test.ts.
  */
 import assert from "node:assert/strict";
-import { countingListener, SandboxSession } from "./testing.ts";
+import { countingListener, plantHostSecret, pythonAddProblem, SandboxSession } from "./testing.ts";
 import { type CodeProblem, DEFAULT_LIMITS } from "./types.ts";
 
-const SECRET = "verify-code-secret-" + crypto.randomUUID();
-Deno.env.set("VERIFY_CODE_SECRET", SECRET);
-const HOST_FILE = await Deno.makeTempFile({ prefix: "verify-code-host-" });
-await Deno.writeTextFile(HOST_FILE, SECRET);
-const FORBIDDEN_PATH = `${HOST_FILE}.written-by-sample`;
-globalThis.addEventListener("unload", () => Deno.removeSync(HOST_FILE));
+const { secret: SECRET, hostFile: HOST_FILE, forbiddenPath: FORBIDDEN_PATH } = await plantHostSecret(
+  "verify-code-secret-",
+);
 
 /** `add(a, b)`: the honest answer is `a + b`. */
-const ADD: CodeProblem = {
-  taskId: "adversarial/add",
-  language: "python",
-  prompt: "def add(a, b):\n",
-  test: "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n",
-  entryPoint: "add",
-  testFunction: "check",
-  stopTokens: [],
-};
+const ADD = pythonAddProblem("adversarial/add");
 /** `secret()`: passes only if the sample can read what the host holds. */
 const SECRET_PROBLEM: CodeProblem = {
   ...ADD,

@@ -6,15 +6,12 @@
  * samples are in sandbox_ts_test.ts.
  */
 import assert from "node:assert/strict";
-import { countingListener, SandboxSession } from "./testing.ts";
-import { type CodeProblem, DEFAULT_LIMITS } from "./types.ts";
+import { countingListener, plantHostSecret, SandboxSession } from "./testing.ts";
+import { type CodeProblem, DEFAULT_LIMITS, type SandboxStatus } from "./types.ts";
 
-const HOST_FILE = await Deno.makeTempFile({ prefix: "verify-code-host-" });
-const SECRET = "secret-" + crypto.randomUUID();
-await Deno.writeTextFile(HOST_FILE, SECRET);
-Deno.env.set("VERIFY_CODE_SECRET", SECRET);
-const FORBIDDEN_PATH = `${HOST_FILE}.written-by-sample`;
-globalThis.addEventListener("unload", () => Deno.removeSync(HOST_FILE));
+const { secret: SECRET, hostFile: HOST_FILE, forbiddenPath: FORBIDDEN_PATH } = await plantHostSecret(
+  "secret-",
+);
 
 /** MultiPL-E style problem: `add(a, b)`, tests call themselves. */
 const ADD: CodeProblem = {
@@ -211,37 +208,38 @@ attack("timers, pending promises, finalizers and microtasks a sample leaves end 
   }
 });
 
-attack("a timeout is final and answered at once; the next sample runs normally", async () => {
-  const quick = new SandboxSession("js", { ...DEFAULT_LIMITS, timeoutSeconds: 1 });
+/**
+ * Runs each sample on a session of its own with `timeoutSeconds`, expecting `status`; the runner replaces its
+ * process after such a sample by design, so the honest samples run on a new one.
+ */
+async function containedOnOwnSession(timeoutSeconds: number, samples: string[], status: SandboxStatus) {
+  const own = new SandboxSession("js", { ...DEFAULT_LIMITS, timeoutSeconds });
   try {
-    const loops = [
-      "  while (true) {}\n}\n",
-      "  return a + b;\n}\nawait new Promise(() => {});\n",
-      "  for (;;) { try { for (;;) {} } catch { /* again */ } }\n}\n",
-    ];
-    for (const loop of loops) {
-      await quick.contained(ADD, loop, ["timeout"], { ...HONEST, sameProcess: false });
+    for (const sample of samples) {
+      await own.contained(ADD, sample, [status], { ...HONEST, sameProcess: false });
     }
   } finally {
-    await quick.close();
+    await own.close();
   }
+}
+
+attack("a timeout is final and answered at once; the next sample runs normally", async () => {
+  const loops = [
+    "  while (true) {}\n}\n",
+    "  return a + b;\n}\nawait new Promise(() => {});\n",
+    "  for (;;) { try { for (;;) {} } catch { /* again */ } }\n}\n",
+  ];
+  await containedOnOwnSession(1, loops, "timeout");
 });
 
 attack("memory bombs end as out_of_memory: JS heap, typed arrays, WebAssembly, strings", async () => {
-  const patient = new SandboxSession("js", { ...DEFAULT_LIMITS, timeoutSeconds: 60 });
-  try {
-    const bombs = [
-      "  const keep: unknown[] = [];\n  for (;;) keep.push(new Array(1 << 20).fill(a));\n}\n",
-      "  const keep = [];\n  for (;;) keep.push(new Float64Array(1 << 26));\n}\n",
-      "  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });\n  for (;;) memory.grow(8192);\n}\n",
-      "  let text = 'ab';\n  for (;;) text = text + text;\n}\n",
-    ];
-    for (const bomb of bombs) {
-      await patient.contained(ADD, bomb, ["out_of_memory"], { ...HONEST, sameProcess: false });
-    }
-  } finally {
-    await patient.close();
-  }
+  const bombs = [
+    "  const keep: unknown[] = [];\n  for (;;) keep.push(new Array(1 << 20).fill(a));\n}\n",
+    "  const keep = [];\n  for (;;) keep.push(new Float64Array(1 << 26));\n}\n",
+    "  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });\n  for (;;) memory.grow(8192);\n}\n",
+    "  let text = 'ab';\n  for (;;) text = text + text;\n}\n",
+  ];
+  await containedOnOwnSession(60, bombs, "out_of_memory");
 });
 
 attack("an output flood ends as output_limit", async () => {

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { InputFileError, readJsonlLines } from "../../data/jsonl.ts";
+import { parseFlagsOrReport, stringFlags } from "../../util/args.ts";
 import { meanPassAtK } from "./pass_at_k.ts";
 import { SandboxPool } from "./pool.ts";
 import { loadProblems } from "./problems.ts";
@@ -75,23 +75,15 @@ function countsPerTask(samples: readonly SampleRecord[], passed: readonly boolea
 
 /** Runs the subcommand. Exit codes: 0 ok, 1 failure, 2 bad input. */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        problems: { type: "string" },
-        samples: { type: "string" },
-        out: { type: "string" },
-        language: { type: "string", default: "python" },
-        timeout: { type: "string" },
-        concurrency: { type: "string" },
-      },
-    }));
-  } catch (error) {
-    console.error(`verify-code: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseFlagsOrReport("verify-code", USAGE, {
+    args,
+    options: {
+      ...stringFlags("problems", "samples", "out", "timeout", "concurrency"),
+      language: { type: "string", default: "python" },
+    },
+  });
+  if (!parsed) return 2;
+  const { values } = parsed;
   if (!values.problems || !values.samples || !values.out) {
     console.error(`verify-code: --problems, --samples and --out are required\n${USAGE}`);
     return 2;

@@ -1,16 +1,21 @@
 import assert from "node:assert/strict";
+import { withFiles } from "../../testing/temp_dir.ts";
 import { main } from "./cli.ts";
 
 const options = { sanitizeResources: false, sanitizeOps: false };
+const TEMP = { prefix: "verify-code-cli-" };
 
-async function withFiles(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "verify-code-cli-" });
-  try {
-    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, text);
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Runs `verify-code` on `dir`'s problems.jsonl and samples.jsonl, writing out.jsonl; returns the exit code. */
+function verifyCode(dir: string, extra: string[] = []): Promise<number> {
+  return main([
+    "--problems",
+    `${dir}/problems.jsonl`,
+    "--samples",
+    `${dir}/samples.jsonl`,
+    "--out",
+    `${dir}/out.jsonl`,
+    ...extra,
+  ]);
 }
 
 const PROBLEM = JSON.stringify({
@@ -30,16 +35,7 @@ Deno.test({
       { task_id: "t/0", completion: "    return x\n", attempt: 2 },
     ].map((sample) => JSON.stringify(sample)).join("\n");
     await withFiles({ "problems.jsonl": PROBLEM + "\n", "samples.jsonl": samples }, async (dir) => {
-      const code = await main([
-        "--problems",
-        `${dir}/problems.jsonl`,
-        "--samples",
-        `${dir}/samples.jsonl`,
-        "--out",
-        `${dir}/out.jsonl`,
-        "--concurrency",
-        "1",
-      ]);
+      const code = await verifyCode(dir, ["--concurrency", "1"]);
       assert.equal(code, 0);
       const results = (await Deno.readTextFile(`${dir}/out.jsonl`)).trim().split("\n").map((line) =>
         JSON.parse(line)
@@ -51,7 +47,7 @@ Deno.test({
       ]]);
       assert.equal(results[0].result, "passed");
       assert.match(results[1].result, /^failed: AssertionError/);
-    });
+    }, TEMP);
   },
 });
 
@@ -66,17 +62,10 @@ Deno.test({
     ];
     for (const files of cases) {
       await withFiles(files, async (dir) => {
-        const code = await main([
-          "--problems",
-          `${dir}/problems.jsonl`,
-          "--samples",
-          `${dir}/samples.jsonl`,
-          "--out",
-          `${dir}/out.jsonl`,
-        ]);
+        const code = await verifyCode(dir);
         assert.equal(code, 2);
         await assert.rejects(Deno.stat(`${dir}/out.jsonl`));
-      });
+      }, TEMP);
     }
     assert.equal(await main(["--problems", "x"]), 2);
   },

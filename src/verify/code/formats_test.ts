@@ -17,13 +17,8 @@ Deno.test("parseProblem reads MultiPL-E records and finds the entry point in the
 });
 
 Deno.test("parseProblem reads HumanEval and native records and names a missing field", () => {
-  const native = parseProblem({
-    task_id: "x",
-    language: "typescript",
-    prompt: "p",
-    test: "t",
-    entry_point: "f",
-  }, "python");
+  const record = { task_id: "x", language: "typescript", prompt: "p", test: "t", entry_point: "f" };
+  const native = parseProblem(record, "python");
   assert.equal(native.language, "typescript");
   assert.equal(native.testFunction, "check");
   assert.throws(() => parseProblem({ task_id: "x", prompt: "p", test: "t" }, "python"), (error: Error) => {

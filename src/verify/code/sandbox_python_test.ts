@@ -3,19 +3,11 @@
  * the sandbox (values crossing from the solution to the tests, exceptions, files, imports). Hostile
  * samples are in adversarial_python_test.ts.
  */
-import { SandboxSession } from "./testing.ts";
+import { pythonAddProblem, SandboxSession } from "./testing.ts";
 import type { CodeProblem } from "./types.ts";
 
 /** `add(a, b)`: the honest answer is `a + b`. */
-const ADD: CodeProblem = {
-  taskId: "honest/add",
-  language: "python",
-  prompt: "def add(a, b):\n",
-  test: "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n",
-  entryPoint: "add",
-  testFunction: "check",
-  stopTokens: [],
-};
+const ADD = pythonAddProblem("honest/add");
 
 /** Indents each line as a function body. */
 const body = (...lines: string[]) => lines.map((line) => `    ${line}\n`).join("");

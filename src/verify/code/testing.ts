@@ -108,3 +108,43 @@ export function countingListener(): CountingListener {
     close: () => listener.close(),
   };
 }
+
+/** `add(a, b)` in Python with two asserts: the honest answer is `a + b`. */
+export function pythonAddProblem(taskId: string): CodeProblem {
+  return {
+    taskId,
+    language: "python",
+    prompt: "def add(a, b):\n",
+    test: "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n",
+    entryPoint: "add",
+    testFunction: "check",
+    stopTokens: [],
+  };
+}
+
+/** What a hostile-sample test plants on the host: a secret in a file and in an environment variable. */
+export interface HostSecret {
+  /** The secret text (also in `VERIFY_CODE_SECRET`). */
+  secret: string;
+  /** A host file holding the secret, removed when the test process unloads. */
+  hostFile: string;
+  /** A path no sample may create. */
+  forbiddenPath: string;
+}
+
+/**
+ * Writes `<secretPrefix><uuid>` into a new temporary file and into `VERIFY_CODE_SECRET`, for samples that try
+ * to read the host's files or environment.
+ *
+ * ```ts ignore
+ * const { secret, hostFile } = await plantHostSecret("secret-");
+ * ```
+ */
+export async function plantHostSecret(secretPrefix: string): Promise<HostSecret> {
+  const secret = secretPrefix + crypto.randomUUID();
+  Deno.env.set("VERIFY_CODE_SECRET", secret);
+  const hostFile = await Deno.makeTempFile({ prefix: "verify-code-host-" });
+  await Deno.writeTextFile(hostFile, secret);
+  globalThis.addEventListener("unload", () => Deno.removeSync(hostFile));
+  return { secret, hostFile, forbiddenPath: `${hostFile}.written-by-sample` };
+}

@@ -1,18 +1,14 @@
 import assert from "node:assert/strict";
+import { z } from "zod";
 import { checkAnswer, compareAnswers } from "./check.ts";
+import tables from "./check_test.json" with { type: "json" };
+
+/** The case tables: [full response, gold answer, expected verdict]. */
+const TABLE = z.array(z.tuple([z.string(), z.string(), z.boolean()])).min(1);
+const CASES = z.strictObject({ "full responses": TABLE, "bold labels": TABLE }).parse(tables);
 
 Deno.test("checkAnswer extracts from full responses and judges them", () => {
-  const cases: [string, string, boolean][] = [
-    ["We find $\\frac{2}{4}$, so the answer is $\\boxed{\\dfrac{1}{2}}$.", "\\frac{1}{2}", true],
-    ["Final Answer: The final answer is $0.5$. I hope it is correct.", "\\frac12", true],
-    ["Final Answer: The final answer is $0.6$. I hope it is correct.", "\\frac12", false],
-    ["The answer is \\dfrac{1}{2}.", "\\frac{1}{2}", true],
-    ["So there are **1,000** ways.", "1000", true],
-    ["Hence $x \\in \\boxed{[0,9)}$", "(0,9)", false],
-    ["The roots are $\\boxed{2, -3}$", "-3, 2", true],
-    ["Thus \\boxed{10}", "1000", false],
-  ];
-  for (const [response, gold, correct] of cases) {
+  for (const [response, gold, correct] of CASES["full responses"]) {
     const result = checkAnswer(response, gold);
     assert.equal(result.correct, correct, `${response} vs ${gold}: ${result.reason}`);
     assert.notEqual(result.extracted, null);
@@ -52,20 +48,7 @@ Deno.test("a sum against a power of trigonometric functions is decided by evalua
 });
 
 Deno.test("checkAnswer judges answers after bold labels, and rejects wrong ones", () => {
-  const cases: [string, string, boolean][] = [
-    ["Thus the probability is 3/8.\n\n**Answer:** $\\frac{3}{8}$", "\\frac{3}{8}", true],
-    ["Thus the probability is 3/7.\n\n**Answer:** $\\frac{3}{7}$", "\\frac{3}{8}", false],
-    ["**Final Answer**: 17.", "17", true],
-    ["**Final Answer**: 71.", "17", false],
-    ["## Answer\n\n$$\\frac{\\pi}{4}$$", "\\frac{\\pi}{4}", true],
-    ["## Answer\n\n$$\\frac{\\pi}{3}$$", "\\frac{\\pi}{4}", false],
-    ["**Answer:** There is no solution.", "\\emptyset", true],
-    ["Therefore, the answer is $\\boxed{\\textbf{(D) } 4}$", "\\text{(D)}", true],
-    ["Therefore, the answer is $\\boxed{\\textbf{(C) } 4}$", "\\text{(D)}", false],
-    ["**Answer:** (A) $\\frac{1}{2}$", "\\text{(A)}", true],
-    ["**Answer:** (B) $\\frac{1}{2}$", "\\text{(A)}", false],
-  ];
-  for (const [response, gold, correct] of cases) {
+  for (const [response, gold, correct] of CASES["bold labels"]) {
     const result = checkAnswer(response, gold);
     assert.equal(result.correct, correct, `${response} vs ${gold}: ${result.reason}`);
   }

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { jsonlLines } from "../../data/jsonl.ts";
+import { parseFlagsOrReport, stringFlags } from "../../util/args.ts";
 import { DEFAULT_MAPPING, type FieldMapping, verifyRecord } from "./records.ts";
 
 const USAGE = "usage: pipeline verify-math --in FILE --out FILE [--fail-fast] [--time-budget-ms N] " +
@@ -15,25 +15,19 @@ const USAGE = "usage: pipeline verify-math --in FILE --out FILE [--fail-fast] [-
 
 /** Runs the CLI; returns 0 when every line was checked, 1 on an I/O failure, 2 on bad input or flags. */
 export async function main(args: string[]): Promise<number> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      options: {
-        in: { type: "string" },
-        out: { type: "string" },
-        "fail-fast": { type: "boolean", default: false },
-        "time-budget-ms": { type: "string" },
-        "answer-field": { type: "string", default: DEFAULT_MAPPING.answer },
-        "response-field": { type: "string", default: DEFAULT_MAPPING.response },
-        "problem-field": { type: "string", default: DEFAULT_MAPPING.problem },
-        help: { type: "boolean", default: false },
-      },
-    }).values;
-  } catch (error) {
-    console.error(`verify-math: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseFlagsOrReport("verify-math", USAGE, {
+    args,
+    options: {
+      ...stringFlags("in", "out", "time-budget-ms"),
+      "fail-fast": { type: "boolean", default: false },
+      "answer-field": { type: "string", default: DEFAULT_MAPPING.answer },
+      "response-field": { type: "string", default: DEFAULT_MAPPING.response },
+      "problem-field": { type: "string", default: DEFAULT_MAPPING.problem },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (!parsed) return 2;
+  const flags = parsed.values;
   if (flags.help) {
     console.log(USAGE);
     return 0;

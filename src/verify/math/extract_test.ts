@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
+import { z } from "zod";
 import { extractAnswer, extractWithSource, lastBoxed } from "./extract.ts";
+import tables from "./extract_test.json" with { type: "json" };
+
+/** The case tables: [response, answer, source] per answer form, [response, answer] per markdown label. */
+const CASES = z.strictObject({
+  "answer forms": z.array(z.tuple([z.string(), z.string().nullable(), z.string().nullable()])).min(1),
+  "markdown labels": z.array(z.tuple([z.string(), z.string()])).min(1),
+}).parse(tables);
 
 Deno.test("lastBoxed takes the last brace-balanced \\boxed or \\fbox", () => {
   assert.equal(lastBoxed("a \\boxed{1} then \\boxed{\\frac{1}{2}}."), "\\frac{1}{2}");
@@ -11,22 +19,7 @@ Deno.test("lastBoxed takes the last brace-balanced \\boxed or \\fbox", () => {
 });
 
 Deno.test("extractAnswer reads each answer form", () => {
-  const cases: [string, string | null, string | null][] = [
-    ["Thus $x = \\boxed{7}$.", "7", "boxed"],
-    ["Final Answer: The final answer is $\\frac{3}{4}$. I hope it is correct.", "\\frac{3}{4}", "minerva"],
-    ["Final Answer: The final answer is 12. I hope it is correct.", "12", "minerva"],
-    ["So the answer is $(1, 2)$.", "(1, 2)", "answerIs"],
-    ["Therefore the answer is \\dfrac{1}{2}.", "\\dfrac{1}{2}", "answerIs"],
-    ["Answer: 3.5", "3.5", "answerIs"],
-    ["We get **42** apples in total", "42", "bold"],
-    ["The result: **$\\sqrt{2}$**", "\\sqrt{2}", "bold"],
-    ["First $x=1$, and then we find \\(y = 5\\)", "y = 5", "lastMath"],
-    ["We compute.\n\\[\\frac{7}{2}\\]", "\\frac{7}{2}", "lastMath"],
-    ["\\dfrac{1}{2}", "\\dfrac{1}{2}", "whole"],
-    ["I could not solve this problem, sorry.\nIt is too hard for me to do it now.", null, null],
-    ["", null, null],
-  ];
-  for (const [text, answer, source] of cases) {
+  for (const [text, answer, source] of CASES["answer forms"]) {
     const found = extractWithSource(text);
     assert.equal(found?.answer ?? null, answer, text);
     assert.equal(found?.source ?? null, source, text);
@@ -55,26 +48,7 @@ Deno.test("plain-text answers stop at the end of the sentence and escaped dollar
 });
 
 Deno.test("answer labels in markdown emphasis: colon inside or outside the bold, headings, trailing marks", () => {
-  const cases: [string, string][] = [
-    ["Thus the probability is 3/8.\n\n**Answer:** $\\frac{3}{8}$", "\\frac{3}{8}"],
-    ["**Final Answer**: 17.", "17"],
-    ["**Answer**: $x = -4$", "x = -4"],
-    ["__Final Answer:__ 9", "9"],
-    ["*Final answer*: $2\\sqrt{3}$", "2\\sqrt{3}"],
-    ["## Answer\n\n$$\\frac{\\pi}{4}$$", "\\frac{\\pi}{4}"],
-    ["**Answer: $\\frac{5}{2}$**", "\\frac{5}{2}"],
-    ["The answer is **$-1$**.", "-1"],
-    ["**Final answer**\n\n**12**", "12"],
-    ["> **Answer:** 64.", "64"],
-    ["**Answer:** 10!", "10!"],
-    ["**Answer:** The minimum value is $-\\frac{9}{4}$.", "-\\frac{9}{4}"],
-    ["Final answer: $3$ and $5$", "3, 5"],
-    ["**Final Answer: (B)**", "(B)"],
-    ["**Answer.** 5", "5"],
-    ["**Final answer:**\n```\n5\n```", "5"],
-    ["The answer: `5`", "5"],
-  ];
-  for (const [text, answer] of cases) assert.equal(extractAnswer(text), answer, text);
+  for (const [text, answer] of CASES["markdown labels"]) assert.equal(extractAnswer(text), answer, text);
 });
 
 Deno.test("a bold answer label does not swallow the answer and prose answers still end at the sentence", () => {

@@ -147,14 +147,23 @@ function inverseFunction(json: MathJson[]): MathJson[] | null {
   return name ? [name, ...args] : null;
 }
 
+type RealFunction = (...args: number[]) => number;
+
+/** The circular and hyperbolic functions, each with the name of its reciprocal (`Cot` is 1 / `Tan`). */
+const RECIPROCALS: readonly [name: string, fn: (x: number) => number, reciprocal: string][] = [
+  ["Sin", Math.sin, "Csc"],
+  ["Cos", Math.cos, "Sec"],
+  ["Tan", Math.tan, "Cot"],
+  ["Sinh", Math.sinh, "Csch"],
+  ["Cosh", Math.cosh, "Sech"],
+  ["Tanh", Math.tanh, "Coth"],
+];
+
 /** Real-only functions: a complex argument gives NaN. */
-const REAL_FUNCTIONS: Record<string, (...args: number[]) => number> = {
-  Sin: Math.sin,
-  Cos: Math.cos,
-  Tan: Math.tan,
-  Cot: (x) => 1 / Math.tan(x),
-  Sec: (x) => 1 / Math.cos(x),
-  Csc: (x) => 1 / Math.sin(x),
+const REAL_FUNCTIONS: Record<string, RealFunction> = {
+  ...Object.fromEntries(
+    RECIPROCALS.flatMap(([name, fn, reciprocal]) => [[name, fn], [reciprocal, (x: number) => 1 / fn(x)]]),
+  ),
   Arcsin: Math.asin,
   Arccos: Math.acos,
   Arctan: Math.atan,
@@ -162,12 +171,6 @@ const REAL_FUNCTIONS: Record<string, (...args: number[]) => number> = {
   Arccsc: (x) => Math.asin(1 / x),
   // Conventions for arccot differ for negative arguments; only positive ones are evaluated.
   Arccot: (x) => x > 0 ? Math.atan(1 / x) : NaN,
-  Sinh: Math.sinh,
-  Cosh: Math.cosh,
-  Tanh: Math.tanh,
-  Sech: (x) => 1 / Math.cosh(x),
-  Csch: (x) => 1 / Math.sinh(x),
-  Coth: (x) => 1 / Math.tanh(x),
   Arsinh: Math.asinh,
   Arcosh: Math.acosh,
   Artanh: Math.atanh,
@@ -181,6 +184,27 @@ const REAL_FUNCTIONS: Record<string, (...args: number[]) => number> = {
   Max: Math.max,
   Min: Math.min,
 };
+
+type ComplexOperator = (values: Complex[], args: MathJson[]) => Complex;
+
+/** The operators evaluated in complex arithmetic, by head: `values` are the evaluated `args`. */
+const COMPLEX_OPERATORS: ReadonlyMap<string, ComplexOperator> = new Map<string, ComplexOperator>([
+  ["Add", (values) => values.reduce(add)],
+  ["Subtract", (values) => values.reduce(sub)],
+  ["Negate", ([x]) => sub(real(0), x)],
+  ["Multiply", (values) => values.reduce(mul)],
+  ["InvisibleOperator", (values, args) => mixedValue(args) ?? values.reduce(mul)],
+  ["Divide", ([x, y]) => div(x, y)],
+  ["Rational", ([x, y]) => div(x, y)],
+  ["Delimiter", (values, args) => args.length === 1 ? values[0] : NAN],
+  ["Complex", ([re, im]) => ({ re: re.re, im: im.re })],
+  ["Power", ([x, y]) => pow(x, y)],
+  ["Sqrt", ([x]) => rootOf(x, 2)],
+  ["Root", ([x, n]) => rootOf(x, n.re)],
+  ["Exp", ([x]) => exp(x)],
+  ["Ln", ([x]) => log(x)],
+  ["Abs", ([x]) => real(Math.hypot(x.re, x.im))],
+]);
 
 /** `\sin^{-1}` and friends, parsed as `Apply(InverseFunction(Sin), x)`, are these functions. */
 const INVERSES: Readonly<Record<string, string>> = {
@@ -283,37 +307,8 @@ function evaluateNode(json: MathJson, run: Evaluation): Complex {
   if (inverse) return evaluate(inverse, run);
   const [head, ...args] = json;
   const values = args.map((arg) => evaluate(arg, run));
-  switch (head) {
-    case "Add":
-      return values.reduce(add);
-    case "Subtract":
-      return values.reduce(sub);
-    case "Negate":
-      return sub(real(0), values[0]);
-    case "Multiply":
-      return values.reduce(mul);
-    case "InvisibleOperator":
-      return mixedValue(args) ?? values.reduce(mul);
-    case "Divide":
-    case "Rational":
-      return div(values[0], values[1]);
-    case "Delimiter":
-      return args.length === 1 ? values[0] : NAN;
-    case "Complex":
-      return { re: values[0].re, im: values[1].re };
-    case "Power":
-      return pow(values[0], values[1]);
-    case "Sqrt":
-      return rootOf(values[0], 2);
-    case "Root":
-      return rootOf(values[0], values[1].re);
-    case "Exp":
-      return exp(values[0]);
-    case "Ln":
-      return log(values[0]);
-    case "Abs":
-      return real(Math.hypot(values[0].re, values[0].im));
-  }
+  const operator = typeof head === "string" ? COMPLEX_OPERATORS.get(head) : undefined;
+  if (operator) return operator(values, args);
   const fn = typeof head === "string" ? REAL_FUNCTIONS[head] : undefined;
   if (!fn || values.some((value) => value.im !== 0)) return NAN;
   return real(fn(...values.map((value) => value.re)));
