@@ -1,5 +1,5 @@
 /**
- * Generates the toy datasets (datasets/toy-math and datasets/toy-code) from a seed.
+ * Generates the toy datasets (datasets/toy-sign, datasets/toy-math and datasets/toy-code) from a seed.
  *
  *     deno run --allow-write=datasets datasets/toy/generate.ts           # write the files
  *     deno run --allow-read=datasets datasets/toy/generate.ts --check    # exit 1 if they differ from the seed's
@@ -29,6 +29,16 @@ import {
   DEFAULT_CODE_TRACE_OPTIONS,
   drawCodeProblem,
 } from "./code_task.ts";
+import {
+  DEFAULT_SIGN_OPTIONS,
+  DEFAULT_SIGN_TRACE_OPTIONS,
+  drawSignPuzzle,
+  hintedFixFor,
+  signSolutionExample,
+  type SignTaskOptions,
+  signTraceFor,
+  type SignTraceOptions,
+} from "./sign_task.ts";
 
 /** The seed of the committed files. */
 export const TOY_SEED = 20240917;
@@ -77,6 +87,18 @@ function drawDistinct<T>(
   return records;
 }
 
+/** The meta.json of a toy dataset: what generated it, with which knobs and sizes, its fields and checker. */
+function datasetMeta(
+  task: string,
+  seed: number,
+  knobs: { options: unknown; traces: unknown },
+  sizes: unknown,
+  fields: Record<string, string>,
+  checker: string,
+) {
+  return { task, seed, generator: "datasets/toy/generate.ts", ...knobs, sizes, fields, checker };
+}
+
 function pad(index: number): string {
   return String(index).padStart(4, "0");
 }
@@ -115,19 +137,10 @@ export function generateToyMath(
       traceFor(random, r, `toy-math/sft/trace/${pad(i)}`, knobs.traces)
     ),
   ];
-  const meta = {
-    task: "toy-math",
-    seed,
-    generator: "datasets/toy/generate.ts",
-    options: knobs.task,
-    traces: knobs.traces,
-    sizes,
-    fields: {
-      "train.jsonl, test.jsonl": "id, problem, solution (worked, ending in \\boxed{answer}), answer (gold)",
-      "sft.jsonl": "id, kind (solution | trace), problem, attempt1 (traces), completion (the target text)",
-    },
-    checker: "the math checker (verify.math): the answer is the last \\boxed{} of a response",
-  };
+  const meta = datasetMeta("toy-math", seed, { options: knobs.task, traces: knobs.traces }, sizes, {
+    "train.jsonl, test.jsonl": "id, problem, solution (worked, ending in \\boxed{answer}), answer (gold)",
+    "sft.jsonl": "id, kind (solution | trace), problem, attempt1 (traces), completion (the target text)",
+  }, "the math checker (verify.math): the answer is the last \\boxed{} of a response");
   return {
     "toy-math/test.jsonl": jsonl(test),
     "toy-math/train.jsonl": jsonl(train),
@@ -157,20 +170,10 @@ export function generateToyCode(seed = TOY_SEED + 1, sizes = CODE_SIZES): Datase
       codeTraceFor(random, r, `toy-code/sft/trace/${pad(i)}`, traceOptions)
     ),
   ];
-  const meta = {
-    task: "toy-code",
-    seed,
-    generator: "datasets/toy/generate.ts",
-    options: DEFAULT_CODE_OPTIONS,
-    traces: traceOptions,
-    sizes,
-    fields: {
-      "train.jsonl, test.jsonl": "HumanEval format: task_id, prompt, canonical_solution, test, entry_point",
-      "sft.jsonl":
-        "id, kind (solution | trace), problem (the prompt), attempt1 (traces), completion (a body)",
-    },
-    checker: "the code sandbox (verify.code): runs prompt + completion + test + check(f)",
-  };
+  const meta = datasetMeta("toy-code", seed, { options: DEFAULT_CODE_OPTIONS, traces: traceOptions }, sizes, {
+    "train.jsonl, test.jsonl": "HumanEval format: task_id, prompt, canonical_solution, test, entry_point",
+    "sft.jsonl": "id, kind (solution | trace), problem (the prompt), attempt1 (traces), completion (a body)",
+  }, "the code sandbox (verify.code): runs prompt + completion + test + check(f)");
   return {
     "toy-code/test.jsonl": jsonl(test),
     "toy-code/train.jsonl": jsonl(train),
@@ -179,9 +182,80 @@ export function generateToyCode(seed = TOY_SEED + 1, sizes = CODE_SIZES): Datase
   };
 }
 
-/** Both datasets' files. */
+/** Sizes of toy-sign: a development split for experiments beside the held-out test split. */
+export const SIGN_SIZES = { test: 200, dev: 200, train: 2000, sftSolutions: 3000, sftTraces: 2000 };
+
+/** Difficulty and trace mix of toy-sign (the knobs of {@linkcode generateToySign}). */
+export interface ToySignKnobs {
+  task: SignTaskOptions;
+  traces: SignTraceOptions;
+}
+
+/** The committed toy-sign knobs. */
+export const DEFAULT_SIGN_KNOBS: ToySignKnobs = {
+  task: DEFAULT_SIGN_OPTIONS,
+  traces: DEFAULT_SIGN_TRACE_OPTIONS,
+};
+
+/**
+ * The toy-sign files for a seed. The splits are drawn in a fixed order (test, dev, train, sft) from one
+ * stream, and the SFT traces from a stream of their own, so changing the trace mix (`knobs.traces`) leaves
+ * the test, dev and train problems exactly as they are.
+ */
+export function generateToySign(
+  seed = TOY_SEED + 2,
+  sizes = SIGN_SIZES,
+  knobs = DEFAULT_SIGN_KNOBS,
+): DatasetFiles {
+  const random: Uniform = createRng(seed).uniform;
+  const seen = new Set<string>();
+  const split = (name: string, count: number) =>
+    drawDistinct(
+      count,
+      seen,
+      (i) => drawSignPuzzle(random, `toy-sign/${name}/${pad(i)}`, knobs.task),
+      (r) => r.problem,
+    );
+  const test = split("test", sizes.test);
+  const dev = split("dev", sizes.dev);
+  const train = split("train", sizes.train);
+  const sftProblems = split("sft", sizes.sftSolutions);
+  const traceRandom: Uniform = createRng(seed + 1).uniform;
+  const sft = [
+    ...sftProblems.map((r, i) =>
+      signSolutionExample(traceRandom, r, `toy-sign/sft/solution/${pad(i)}`, knobs.traces)
+    ),
+    ...sftProblems.slice(0, sizes.sftTraces).map((r, i) =>
+      signTraceFor(traceRandom, r, `toy-sign/sft/trace/${pad(i)}`, knobs.traces)
+    ),
+    ...sftProblems.slice(sizes.sftSolutions - knobs.traces.hintedFixes).flatMap((r, i) =>
+      hintedFixFor(traceRandom, r, `toy-sign/sft/hinted/${pad(i)}`, knobs.traces) ?? []
+    ),
+  ];
+  const meta = datasetMeta(
+    "toy-sign",
+    seed,
+    { options: knobs.task, traces: knobs.traces },
+    sizes,
+    {
+      "train.jsonl, dev.jsonl, test.jsonl":
+        "id, problem, target, operands, solution (a worked chain ending in \\boxed{expression}), answer (its expression)",
+      "sft.jsonl": "id, kind (solution | trace), problem, attempt1 (traces), completion (the target text)",
+    },
+    "the sign checker (src/verify/sign): the last \\boxed{} must use the operands in order and equal the target",
+  );
+  return {
+    "toy-sign/test.jsonl": jsonl(test),
+    "toy-sign/dev.jsonl": jsonl(dev),
+    "toy-sign/train.jsonl": jsonl(train),
+    "toy-sign/sft.jsonl": jsonl(sft),
+    "toy-sign/meta.json": JSON.stringify(meta, null, 2) + "\n",
+  };
+}
+
+/** Every toy dataset's files. */
 export function generateToyDatasets(): DatasetFiles {
-  return { ...generateToyMath(), ...generateToyCode() };
+  return { ...generateToySign(), ...generateToyMath(), ...generateToyCode() };
 }
 
 async function main(args: string[]): Promise<number> {

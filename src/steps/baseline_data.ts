@@ -1,19 +1,21 @@
 /**
  * Step kind `baseline.data`: the SFT data of the paper's fine-tuning baselines, from the base model's judged
  * two-attempt rollouts (the `rollouts` output of `eval.selfcorrect`): `star` keeps the traces that end right
- * (D+ also keeps right-to-right ones), `pair_sft` joins incorrect first attempts to correct responses.
+ * (D+ also keeps right-to-right ones), `pair_sft` joins incorrect first attempts to correct responses; with
+ * `first_attempt_rows` (the default) the base model's right first attempts are added as `solution` records, so
+ * the baseline's attempt 1 stays near the base model's.
  *
  * @module
  */
 import { z } from "zod";
-import { pairSftExamples, starExamples } from "../training/baselines.ts";
+import { firstAttemptExamples, pairSftExamples, starExamples } from "../training/baselines.ts";
 import { JudgedRollout } from "../training/rollout.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
 
 /** The `baseline.data` step kind. */
 export const baselineData = defineStep({
   name: "baseline.data",
-  version: "1",
+  version: "2",
   source: import.meta.url,
   description: "Build STaR (D+) or Pair-SFT training data from the base model's judged rollouts.",
   params: z.strictObject({
@@ -26,6 +28,8 @@ export const baselineData = defineStep({
     /** Pair-SFT: the field of the gold records holding the solution. */
     gold_field: z.string().default("solution"),
     max_pairs_per_problem: z.number().int().positive().default(4),
+    /** Also train attempt 1 on the base model's right first attempts (keeps t1 near the base model's). */
+    first_attempt_rows: z.boolean().default(true),
   }),
   outputs: {
     examples: {
@@ -37,12 +41,14 @@ export const baselineData = defineStep({
     const params = ctx.params;
     const rollouts = (await Promise.all(params.rollouts.map((ref) => readRecords(ref)))).flat()
       .map((record) => JudgedRollout.parse(record));
-    const examples = params.method === "star"
+    const traces = params.method === "star"
       ? starExamples(rollouts, params.keep_correct_to_correct)
       : pairSftExamples(rollouts, {
         goldSolutions: params.gold ? await goldSolutions(params.gold, params.gold_field) : undefined,
         maxPairsPerProblem: params.max_pairs_per_problem,
       });
+    const firsts = params.first_attempt_rows ? firstAttemptExamples(rollouts) : [];
+    const examples = [...traces, ...firsts];
     if (examples.length === 0) {
       throw new Error(
         `baseline.data: ${params.method} found no training examples in ${rollouts.length} rollouts; ` +
@@ -50,7 +56,10 @@ export const baselineData = defineStep({
       );
     }
     await (await ctx.records("examples")).writeAll(examples);
-    ctx.log(`baseline.data: ${examples.length} ${params.method} examples from ${rollouts.length} rollouts`);
+    ctx.log(
+      `baseline.data: ${traces.length} ${params.method} traces and ${firsts.length} first-attempt rows ` +
+        `from ${rollouts.length} rollouts`,
+    );
   },
 });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pairSftExamples, starExamples } from "./baselines.ts";
+import { firstAttemptExamples, pairSftExamples, starExamples } from "./baselines.ts";
 import type { JudgedRollout } from "./rollout.ts";
 import { SftExample } from "./sft_example.ts";
 
@@ -63,4 +63,13 @@ Deno.test("baseline examples are valid SFT examples", () => {
     () => SftExample.parse({ id: "x", kind: "trace", problem: "p", completion: "c" }),
     /needs attempt1/,
   );
+});
+
+Deno.test("first-attempt rows: each problem's distinct right first attempts, as solution records", () => {
+  const firsts = firstAttemptExamples([...rollouts, rollout("a", ["a-right", true], ["a-wrong", false])]);
+  assert.deepEqual(firsts, [
+    { id: "first/a/0", kind: "solution", problem: "problem a", completion: "a-right" },
+    { id: "first/b/0", kind: "solution", problem: "problem b", completion: "b-right" },
+  ]);
+  for (const example of firsts) SftExample.parse(example);
 });

@@ -64,3 +64,14 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * Row indices grouped into micro-batches of at most `size` rows of similar length (longest first), so that
+ * padding to each micro-batch's longest row wastes little: lengths [3, 9, 4, 8] in pairs give [[1, 3], [2, 0]].
+ * Every index appears once; ties keep the rows' order.
+ */
+export function lengthSortedChunks(rows: readonly SequenceRow[], size: number): number[][] {
+  const length = (i: number) => rows[i].context.length + rows[i].completion.length;
+  const order = rows.map((_, i) => i).sort((a, b) => length(b) - length(a) || a - b);
+  return chunks(order, size);
+}

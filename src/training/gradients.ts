@@ -1,12 +1,13 @@
 /**
  * One gradient of the weighted policy-gradient + KL loss over many rows, computed in micro-batches whose
- * gradients are summed. The loss is a sum over tokens with weights already divided by the batch-wide divisor
+ * gradients are summed. Micro-batches group rows of similar length (batch.ts, lengthSortedChunks), so little
+ * of each graph run is padding; the sum does not depend on the grouping (up to float rounding). The loss is a sum over tokens with weights already divided by the batch-wide divisor
  * (see {@link lossDivisor}), so summing micro-batch gradients gives exactly the full batch's gradient.
  *
  * @module
  */
 import type { ScoringSession, TrainingSession } from "../model/llama/sessions.ts";
-import { chunks, packRows, type SequenceRow } from "./batch.ts";
+import { lengthSortedChunks, packRows, type SequenceRow } from "./batch.ts";
 import { k3 } from "./kl.ts";
 import { lossDivisor, type LossNormalisation, tokenWeightArrays } from "./token_weights.ts";
 
@@ -45,7 +46,7 @@ export interface BatchGradient {
   tokens: number;
   /** Mean k3 KL estimate per completion token of the rows with a KL weight (0 without a reference). */
   meanKl: number;
-  /** Per row, the policy's log-probabilities of its completion tokens. */
+  /** Per row, in the rows' order, the policy's log-probabilities of its completion tokens. */
   completionLogprobs: Float32Array[];
 }
 
@@ -60,8 +61,9 @@ export async function batchGradient(
   const divisor = lossDivisor(options.normalisation, options.rollouts, tokens);
   const grads = new Map<string, Float32Array>();
   let loss = 0, klSum = 0, klTokens = 0;
-  const completionLogprobs: Float32Array[] = [];
-  for (const part of chunks(rows, options.microbatchRows)) {
+  const completionLogprobs = new Array<Float32Array>(rows.length);
+  for (const indices of lengthSortedChunks(rows, options.microbatchRows)) {
+    const part = indices.map((i) => rows[i]);
     const { tokens: batch, spans } = packRows(part);
     const weights = tokenWeightArrays(
       spans.map((span, i) => ({ ...span, policy: part[i].policy / divisor, kl: part[i].kl / divisor })),
@@ -90,7 +92,7 @@ export async function batchGradient(
     addInto(grads, result.grads);
     spans.forEach((span, i) => {
       const from = span.row * batch.seq;
-      completionLogprobs.push(result.logprobs.slice(from + span.start, from + span.end));
+      completionLogprobs[indices[i]] = result.logprobs.slice(from + span.start, from + span.end);
       if (!options.reference || part[i].kl === 0) return;
       for (let t = span.start; t < span.end; t++) {
         klSum += k3(result.logprobs[from + t], refLogprobs[from + t]);

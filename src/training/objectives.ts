@@ -19,9 +19,22 @@
  * attempt 1's sampling. The tests in objectives_test.ts write the resulting expected gradients down in closed
  * form for a tiny softmax policy and check the weights reproduce them exactly.
  *
- * Options beyond the paper, each off by default: a leave-one-out baseline over the samples of the same problem,
- * and attempt-1 samples drawn from the base model (the paper's section 5.3), which are off-policy and so get
+ * Options beyond the paper, each off by default: a leave-one-out baseline over the samples of the same problem;
+ * `second_attempt_mean`, which draws several second attempts per first attempt and gives each the mean reward
+ * of its siblings as baseline (attempt 1 keeps the leave-one-out baseline over the problem's first attempts);
+ * Stage II's `stage2_scale: one_plus_alpha`, which divides both attempts' policy weights by (1 + alpha); and
+ * attempt-1 samples drawn from the base model (the paper's section 5.3), which are off-policy and so get
  * neither a policy nor a KL weight, serving only as context for attempt 2.
+ *
+ * Why `second_attempt_mean`: attempt 2's shaped reward r2 + alpha (r2 - r1) carries -alpha r1, which is fixed
+ * once attempt 1 is drawn; the mean over second attempts of the same attempt 1 carries the same term, so the
+ * advantage (1 + alpha) (r2 - mean r2 of the siblings) cancels r1 exactly, whereas a baseline over the
+ * problem's other samples (whose r1 differ) leaves it as noise.
+ *
+ * Why `stage2_scale`: Stage II's shaped advantages reach about 1 + alpha = 11 while Stage I's reach 1, so with
+ * the same beta1 the KL term is in effect (1 + alpha) times weaker relative to the reward in Stage II; dividing
+ * the policy weights by (1 + alpha) is the same as multiplying beta1 by (1 + alpha) (with Adam, whose steps do
+ * not depend on the loss's overall scale) and keeps the two stages' KL strengths comparable.
  *
  * @module
  */
@@ -36,10 +49,14 @@ export const ObjectiveSettings = z.object({
   /** Stage I's strong KL coefficient on attempt 1. */
   beta2: z.number().nonnegative().default(0.1),
   /**
-   * `none` (the paper: instantaneous rewards) or `leave_one_out`: subtract from each sample's reward the
-   * mean reward of the other samples of the same problem in the batch (0 when it has no such sample).
+   * `none` (the paper: instantaneous rewards); `leave_one_out`: subtract from each sample's reward the mean
+   * reward of the other samples of the same problem in the batch (0 when it has no such sample);
+   * `second_attempt_mean`: as `leave_one_out` for attempt 1, and for attempt 2 the mean reward of the other
+   * second attempts drawn after the same attempt 1 (needs `second_attempts` of at least 2).
    */
-  baseline: z.enum(["none", "leave_one_out"]).default("none"),
+  baseline: z.enum(["none", "leave_one_out", "second_attempt_mean"]).default("none"),
+  /** Stage II: `one_plus_alpha` divides both attempts' policy weights by (1 + alpha); `none` (the paper). */
+  stage2_scale: z.enum(["none", "one_plus_alpha"]).default("none"),
 });
 /** Settings of the SCoRe objectives. */
 export type ObjectiveSettings = z.infer<typeof ObjectiveSettings>;
@@ -54,6 +71,13 @@ export interface RolloutRewards {
   reward2: number;
   /** True when attempt 1 was sampled from the base model rather than the policy (paper, section 5.3). */
   attempt1FromBase?: boolean;
+  /**
+   * Names the rollout's attempt 1: rollouts with the same key share one attempt 1 and differ in attempt 2
+   * (the group of the `second_attempt_mean` baseline). Defaults to a key of its own.
+   */
+  attempt1Key?: string;
+  /** True when this rollout's attempt 1 is an earlier rollout's (same key): it gets no attempt-1 weights. */
+  attempt1Repeat?: boolean;
 }
 
 /** The two numbers every token of one attempt gets in the training graph. */
@@ -105,22 +129,44 @@ export function leaveOneOutBaselines(
   });
 }
 
-/** Subtracts the configured baseline from per-sample returns (unchanged when the baseline is `none`). */
+/**
+ * Subtracts the leave-one-out baseline over `groups` from per-sample returns (unchanged when `groups` is
+ * undefined, the `none` baseline).
+ */
 function advantages(
   returns: readonly number[],
-  rollouts: readonly { problem: string }[],
-  baseline: ObjectiveSettings["baseline"],
+  groups: readonly string[] | undefined,
   include?: readonly boolean[],
 ): number[] {
-  if (baseline === "none") return [...returns];
-  const groups = rollouts.map((rollout) => rollout.problem);
+  if (!groups) return [...returns];
   const baselines = leaveOneOutBaselines(returns, groups, include);
   return returns.map((value, i) => value - baselines[i]);
 }
 
-/** True for the rollouts whose attempt 1 is the policy's own sample. */
+/** The baseline groups of first attempts (by problem), or undefined without a baseline. */
+function attempt1Groups(rollouts: readonly { problem: string }[], settings: ObjectiveSettings) {
+  return settings.baseline === "none" ? undefined : rollouts.map((rollout) => rollout.problem);
+}
+
+/** The baseline groups of second attempts: by problem, by shared attempt 1, or undefined without a baseline. */
+function attempt2Groups(rollouts: readonly RolloutRewards[], settings: ObjectiveSettings) {
+  if (settings.baseline === "none") return undefined;
+  if (settings.baseline === "leave_one_out") return rollouts.map((rollout) => rollout.problem);
+  const keys = rollouts.map((rollout, i) => rollout.attempt1Key ?? `#${i}`);
+  const sizes = new Map<string, number>();
+  for (const key of keys) sizes.set(key, (sizes.get(key) ?? 0) + 1);
+  if ([...sizes.values()].some((size) => size < 2)) {
+    throw new Error(
+      "baseline second_attempt_mean: an attempt 1 has a single attempt 2, so its baseline would be 0; " +
+        "set second_attempts to 2 or more, or use baseline leave_one_out",
+    );
+  }
+  return keys;
+}
+
+/** True for the rollouts whose attempt 1 is the policy's own sample, counted once. */
 function onPolicyAttempt1(rollouts: readonly RolloutRewards[]): boolean[] {
-  return rollouts.map((rollout) => rollout.attempt1FromBase !== true);
+  return rollouts.map((rollout) => rollout.attempt1FromBase !== true && rollout.attempt1Repeat !== true);
 }
 
 /**
@@ -132,7 +178,7 @@ export function stage1Weights(
   settings: ObjectiveSettings,
 ): RolloutWeights[] {
   const onPolicy = onPolicyAttempt1(rollouts);
-  const attempt2 = advantages(rollouts.map((r) => r.reward2), rollouts, settings.baseline);
+  const attempt2 = advantages(rollouts.map((r) => r.reward2), attempt2Groups(rollouts, settings));
   return rollouts.map((_, i) => ({
     attempt1: { policy: 0, kl: onPolicy[i] ? settings.beta2 : 0 },
     attempt2: { policy: attempt2[i], kl: settings.beta1 },
@@ -141,19 +187,21 @@ export function stage1Weights(
 
 /**
  * Stage II weights: attempt 1 {policy r1, kl beta1}, attempt 2 {policy r2 + alpha * (r2 - r1), kl beta1},
- * each minus its baseline when one is configured. An attempt 1 drawn from the base model gets zero weights.
+ * each minus its baseline when one is configured, and divided by (1 + alpha) with `stage2_scale:
+ * one_plus_alpha`. An attempt 1 drawn from the base model, or repeated, gets zero weights.
  */
 export function stage2Weights(
   rollouts: readonly RolloutRewards[],
   settings: ObjectiveSettings,
 ): RolloutWeights[] {
   const onPolicy = onPolicyAttempt1(rollouts);
-  const attempt1 = advantages(rollouts.map((r) => r.reward1), rollouts, settings.baseline, onPolicy);
+  const attempt1 = advantages(rollouts.map((r) => r.reward1), attempt1Groups(rollouts, settings), onPolicy);
   const shaped = rollouts.map((r) => shapedReward(r.reward1, r.reward2, settings.alpha));
-  const attempt2 = advantages(shaped, rollouts, settings.baseline);
+  const attempt2 = advantages(shaped, attempt2Groups(rollouts, settings));
+  const scale = settings.stage2_scale === "one_plus_alpha" ? 1 / (1 + settings.alpha) : 1;
   return rollouts.map((_, i) => ({
-    attempt1: onPolicy[i] ? { policy: attempt1[i], kl: settings.beta1 } : { policy: 0, kl: 0 },
-    attempt2: { policy: attempt2[i], kl: settings.beta1 },
+    attempt1: onPolicy[i] ? { policy: attempt1[i] * scale, kl: settings.beta1 } : { policy: 0, kl: 0 },
+    attempt2: { policy: attempt2[i] * scale, kl: settings.beta1 },
   }));
 }
 
@@ -170,7 +218,7 @@ export function singleTurnWeights(
   rollouts: readonly SingleTurnReward[],
   settings: ObjectiveSettings,
 ): AttemptWeights[] {
-  const policy = advantages(rollouts.map((r) => r.reward), rollouts, settings.baseline);
+  const policy = advantages(rollouts.map((r) => r.reward), attempt1Groups(rollouts, settings));
   return policy.map((weight) => ({ policy: weight, kl: settings.beta1 }));
 }
 

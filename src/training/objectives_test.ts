@@ -248,6 +248,62 @@ Deno.test("chooseBaseAttempts picks exactly the share, reproducibly", () => {
 });
 
 Deno.test("the paper's settings are the defaults", () => {
-  assert.deepEqual(ObjectiveSettings.parse({}), { alpha: 10, beta1: 0.01, beta2: 0.1, baseline: "none" });
+  assert.deepEqual(ObjectiveSettings.parse({}), {
+    alpha: 10,
+    beta1: 0.01,
+    beta2: 0.1,
+    baseline: "none",
+    stage2_scale: "none",
+  });
   assertClose(settings.beta2, 0.4, 0);
+});
+
+Deno.test("second_attempt_mean: attempt 2's advantage is (1 + alpha)(r2 - mean of its siblings), free of r1", () => {
+  const base = ObjectiveSettings.parse({ alpha: 10, beta1: 0.01, baseline: "second_attempt_mean" });
+  // two first attempts of one problem (r1 = 0 and r1 = 1), each followed by three second attempts
+  const rollouts: RolloutRewards[] = [
+    { problem: "p", reward1: 0, reward2: 1, attempt1Key: "p#0" },
+    { problem: "p", reward1: 0, reward2: 0, attempt1Key: "p#0", attempt1Repeat: true },
+    { problem: "p", reward1: 0, reward2: 0, attempt1Key: "p#0", attempt1Repeat: true },
+    { problem: "p", reward1: 1, reward2: 1, attempt1Key: "p#1" },
+    { problem: "p", reward1: 1, reward2: 1, attempt1Key: "p#1", attempt1Repeat: true },
+    { problem: "p", reward1: 1, reward2: 0, attempt1Key: "p#1", attempt1Repeat: true },
+  ];
+  const weights = stage2Weights(rollouts, base);
+  const expected2 = [1, -0.5, -0.5, 0.5, 0.5, -1].map((x) => 11 * x);
+  assertAllClose(weights.map((w) => w.attempt2.policy), expected2, 1e-12);
+  // attempt 1 counted once per first attempt, with the leave-one-out baseline over the problem's first attempts
+  assert.deepEqual(weights.map((w) => w.attempt1), [
+    { policy: -1, kl: 0.01 },
+    { policy: 0, kl: 0 },
+    { policy: 0, kl: 0 },
+    { policy: 1, kl: 0.01 },
+    { policy: 0, kl: 0 },
+    { policy: 0, kl: 0 },
+  ]);
+  const stage1 = stage1Weights(rollouts, { ...base, beta2: 0.1 });
+  assertAllClose(stage1.map((w) => w.attempt2.policy), [1, -0.5, -0.5, 0.5, 0.5, -1], 1e-12);
+  assert.deepEqual(stage1.map((w) => w.attempt1.kl), [0.1, 0, 0, 0.1, 0, 0]);
+  assert.throws(
+    () => stage2Weights([{ problem: "p", reward1: 0, reward2: 1, attempt1Key: "p#0" }], base),
+    /set second_attempts to 2 or more/,
+  );
+});
+
+Deno.test("stage2_scale one_plus_alpha divides both attempts' policy weights by 1 + alpha, not the KL", () => {
+  const rollouts: RolloutRewards[] = [
+    { problem: "a", reward1: 0, reward2: 1 },
+    { problem: "b", reward1: 1, reward2: 0 },
+    { problem: "c", reward1: 1, reward2: 1 },
+  ];
+  const plain = stage2Weights(rollouts, ObjectiveSettings.parse({ alpha: 4 }));
+  const scaled = stage2Weights(
+    rollouts,
+    ObjectiveSettings.parse({ alpha: 4, stage2_scale: "one_plus_alpha" }),
+  );
+  assert.deepEqual(plain.map((w) => w.attempt2.policy), [5, -4, 1]);
+  assertAllClose(scaled.map((w) => w.attempt2.policy), [1, -0.8, 0.2], 1e-12);
+  assertAllClose(scaled.map((w) => w.attempt1.policy), [0, 0.2, 0.2], 1e-12);
+  assert.deepEqual(scaled.map((w) => w.attempt1.kl), plain.map((w) => w.attempt1.kl));
+  assert.deepEqual(scaled.map((w) => w.attempt2.kl), plain.map((w) => w.attempt2.kl));
 });

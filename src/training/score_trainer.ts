@@ -4,9 +4,14 @@
  * turns rewards into per-attempt weights (objectives.ts), scores the reference (the frozen base model), and
  * takes one Adam step on the REINFORCE + KL loss.
  *
- * Everything random in update u is derived from (seed, u): the problems of the batch (data_order.ts), the
- * sampling streams (keyed by problem, update and attempt) and the choice of base-model attempts. A checkpoint
- * therefore only needs the weights, the Adam state and the next update index to resume bit-identically.
+ * Everything random in update u is derived from (seed, stage, u): the problems of the batch (data_order.ts),
+ * the sampling streams (keyed by stage, problem, update and attempt) and the choice of base-model attempts. A
+ * checkpoint therefore only needs the weights, the Adam state and the next update index to resume
+ * bit-identically, and Stage II's first updates do not replay Stage I's problems and samples.
+ *
+ * Rollouts are sampled at temperature 1 only: the scoring and training graphs compute log-probabilities of the
+ * untempered logits, so samples drawn at another temperature would be scored under a distribution they were not
+ * drawn from (REINFORCE and the KL would use the wrong one); the settings refuse other values.
  *
  * @module
  */
@@ -54,8 +59,20 @@ export const ScoreSettings = z.object({
   learning_rate: z.number().positive().default(5e-6),
   /** Global gradient-norm clip (none by default, as the paper states none). */
   max_grad_norm: z.number().positive().optional(),
-  /** Rollout sampling temperature (the paper: 1.0). */
-  temperature: z.number().min(0).default(1),
+  /**
+   * Rollout sampling temperature: 1 (the paper's value) and nothing else, since the training and scoring
+   * graphs score untempered log-probabilities.
+   */
+  temperature: z.number().refine((t) => t === 1, {
+    message: "SCoRe training samples at temperature 1 only (the training and scoring graphs compute " +
+      "log-probabilities at temperature 1, so other samples would be scored under the wrong distribution); " +
+      "set temperature: 1",
+  }).default(1),
+  /**
+   * Second attempts drawn after each first attempt (default 1); with `baseline: second_attempt_mean` their
+   * mean reward is each one's baseline.
+   */
+  second_attempts: z.number().int().positive().default(1),
   max_new_tokens: z.number().int().positive().default(256),
   /** Sequences decoded together. */
   generation_batch_size: z.number().int().positive().default(32),
@@ -162,7 +179,7 @@ export async function scoreUpdate(trainer: ScoreTrainer, update: number): Promis
     optimizer: 0,
   };
   const onTime = (phase: keyof UpdateTimes, seconds: number) => (times[phase] += seconds);
-  const problems = batchIndices(trainer.problems.length, settings.batch_size, update, settings.seed)
+  const problems = updateProblemIndices(trainer.stage, settings, trainer.problems.length, update)
     .map((i) => trainer.problems[i]);
   const rollouts = await sampleUpdateRollouts(trainer, problems, update, onTime);
   const rows = weightedRows(trainer.stage, rollouts, settings);
@@ -196,6 +213,21 @@ export async function scoreUpdate(trainer: ScoreTrainer, update: number): Promis
   };
 }
 
+/** The problems of an update: the stage's own order of the training problems (seeded by seed and stage). */
+export function updateProblemIndices(
+  stage: ScoreStage,
+  settings: Pick<ScoreSettings, "batch_size" | "seed">,
+  problemCount: number,
+  update: number,
+): number[] {
+  return batchIndices(problemCount, settings.batch_size, update, settings.seed, stage);
+}
+
+/** The round named in the sampling keys of an update: the stage and the update, e.g. `stage2/u0`. */
+export function rolloutRound(stage: ScoreStage, update: number): string {
+  return `${stage}/u${update}`;
+}
+
 async function sampleUpdateRollouts(
   trainer: ScoreTrainer,
   problems: readonly Problem[],
@@ -205,7 +237,7 @@ async function sampleUpdateRollouts(
   const { settings } = trainer;
   const count = problems.length * settings.samples_per_problem;
   const share = settings.base_attempt_share;
-  const rng = sequenceRng(settings.seed, "base-attempts", update);
+  const rng = sequenceRng(settings.seed, `base-attempts/${trainer.stage}`, update);
   const attempt1FromBase = share > 0 ? chooseBaseAttempts(count, share, () => rng.nextFloat()) : undefined;
   const policy = trainer.lora?.generation ?? await rebuildGenerationModel(trainer, onTime);
   try {
@@ -221,7 +253,8 @@ async function sampleUpdateRollouts(
       samples: settings.samples_per_problem,
       seed: settings.seed,
       batchSize: settings.generation_batch_size,
-      round: `u${update}`,
+      round: rolloutRound(trainer.stage, update),
+      secondSamples: trainer.stage === "single_turn" ? 1 : settings.second_attempts,
       memoryBudgetBytes: settings.memory_budget_mb * 1024 * 1024,
     }, {
       attempt1FromBase,
@@ -281,10 +314,12 @@ export function weightedRows(
     reward1: reward(r.attempt1),
     reward2: reward(r.attempt2!),
     attempt1FromBase: r.attempt1.fromBase === true,
+    attempt1Key: `${r.problem.id}#${r.sample}`,
+    attempt1Repeat: r.secondSample !== undefined,
   }));
   const weights = stage === "stage1" ? stage1Weights(rewards, settings) : stage2Weights(rewards, settings);
   rollouts.forEach((r, i) => {
-    push(r.attempt1, weights[i].attempt1);
+    if (r.secondSample === undefined) push(r.attempt1, weights[i].attempt1);
     push(r.attempt2!, weights[i].attempt2);
   });
   return rows;
@@ -297,7 +332,7 @@ function reward(attempt: SampledAttempt): number {
 function meanRewards(
   rollouts: readonly SampledRollout[],
 ): { rewardAttempt1: number; rewardAttempt2: number } {
-  const own = rollouts.filter((r) => !r.attempt1.fromBase);
+  const own = rollouts.filter((r) => !r.attempt1.fromBase && r.secondSample === undefined);
   const mean = (values: number[]) =>
     values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
   return {

@@ -7,7 +7,16 @@ import type { LoraTarget } from "../model/llama/decoder.ts";
 import { initLoraAdapters, mergeLora } from "../model/lora.ts";
 import { clonePolicy, openGenerationModel, openLoraGenerationModel } from "./policy.ts";
 import { PromptEncoder } from "./prompts.ts";
-import { scoreAdamSettings, ScoreSettings, type ScoreTrainer, scoreUpdate } from "./score_trainer.ts";
+import {
+  rolloutRound,
+  scoreAdamSettings,
+  ScoreSettings,
+  type ScoreTrainer,
+  scoreUpdate,
+  updateProblemIndices,
+  weightedRows,
+} from "./score_trainer.ts";
+import type { SampledRollout } from "./two_attempts.ts";
 import { readTrainingState, writeTrainingState } from "./training_state.ts";
 import type { Problem, Verifier } from "./verifiers.ts";
 
@@ -140,4 +149,47 @@ Deno.test("a LoRA update trains only the adapters, and generation sees them with
     await release(plain);
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("SCoRe training refuses rollout temperatures other than 1 (the graphs score at temperature 1)", () => {
+  assert.equal(ScoreSettings.parse({ temperature: 1 }).temperature, 1);
+  assert.equal(ScoreSettings.parse({}).temperature, 1);
+  for (const temperature of [0, 0.7, 1.3]) {
+    const parsed = ScoreSettings.safeParse({ temperature });
+    assert.ok(!parsed.success, `temperature ${temperature} was accepted`);
+    assert.match(parsed.error.issues[0].message, /temperature 1 only/);
+  }
+});
+
+Deno.test("each stage draws its own problems and sampling keys from the same seed", () => {
+  const settings = { batch_size: 8, seed: 3 };
+  const stage1 = updateProblemIndices("stage1", settings, 100, 0);
+  const stage2 = updateProblemIndices("stage2", settings, 100, 0);
+  assert.deepEqual(updateProblemIndices("stage1", settings, 100, 0), stage1, "a stage's batches are fixed");
+  assert.notDeepEqual(stage2, stage1, "Stage II's first batch replays Stage I's");
+  assert.notDeepEqual(updateProblemIndices("single_turn", settings, 100, 0), stage1);
+  assert.notDeepEqual(updateProblemIndices("stage1", settings, 100, 1), stage1);
+  assert.notEqual(rolloutRound("stage1", 0), rolloutRound("stage2", 0));
+});
+
+Deno.test("weightedRows: several second attempts share one attempt-1 row", () => {
+  const attempt = (text: string, correct: boolean) => ({
+    text,
+    correct,
+    contextIds: [1, 2],
+    tokenIds: [...text].map((c) => c.charCodeAt(0)),
+  });
+  const problem = PROBLEMS[0];
+  const first = attempt("x", false);
+  const rollouts: SampledRollout[] = [
+    { problem, sample: 0, attempt1: first, attempt2: attempt("a", true) },
+    { problem, sample: 0, secondSample: 1, attempt1: first, attempt2: attempt("b", false) },
+  ];
+  const settings = ScoreSettings.parse({ baseline: "second_attempt_mean", second_attempts: 2 });
+  const rows = weightedRows("stage2", rollouts, settings);
+  assert.deepEqual(rows.map((r) => [String.fromCharCode(...r.completion), r.policy]), [
+    ["x", 0],
+    ["a", 11], // shaped 11, baseline: its sibling's shaped reward, 0
+    ["b", -11],
+  ]);
 });

@@ -42,7 +42,10 @@ export function sftRows(
   return examples.map((example) => {
     const prompt = example.kind === "solution"
       ? firstPrompt(example.problem, prompts)
-      : secondPrompt(example.problem, example.attempt1!, prompts);
+      : secondPrompt(example.problem, example.attempt1!, {
+        ...prompts,
+        instruction: example.instruction ?? prompts.instruction,
+      });
     return { context: encoder.prompt(prompt), completion: encoder.completion(example.completion) };
   });
 }

@@ -3,7 +3,9 @@
  *
  * A `solution` teaches the first attempt: the model learns `completion` after the problem's prompt. A `trace`
  * teaches the second attempt: the model learns `completion` after [problem, attempt1, instruction], where the
- * instruction is the workflow's self-correction setting, inserted when the context is assembled.
+ * instruction is the workflow's self-correction setting, inserted when the context is assembled, unless the trace
+ * names its own `instruction` (toy-sign's hinted fixes teach the repair skill under an instruction that says
+ * the attempt is wrong, so the workflow's instruction keeps the base model's habit of copying).
  *
  * @module
  */
@@ -19,6 +21,8 @@ export const SftExample = z.object({
   attempt1: z.string().optional(),
   /** The text the model learns to produce. */
   completion: z.string(),
+  /** A trace's own instruction between the attempts, in place of the workflow's. */
+  instruction: z.string().min(1).optional(),
 }).refine((example) => example.kind === "solution" || example.attempt1 !== undefined, {
   message: "a trace needs attempt1 (the first attempt shown before the instruction)",
 });

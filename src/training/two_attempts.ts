@@ -41,6 +41,11 @@ export interface SampledRollout {
   problem: Problem;
   /** Which of the problem's samples this is. */
   sample: number;
+  /**
+   * Which of the second attempts drawn after this attempt 1 this is (absent for the first): rollouts with
+   * the same problem and sample share one attempt 1 object.
+   */
+  secondSample?: number;
   attempt1: SampledAttempt;
   /** Absent when only attempt 1 was sampled (single-turn training). */
   attempt2?: SampledAttempt;
@@ -60,6 +65,8 @@ export interface RolloutSampling {
   round: string;
   /** Refuse a generation batch whose estimated peak memory exceeds this many bytes. */
   memoryBudgetBytes: number;
+  /** Second attempts per first attempt (default 1); each is a rollout of its own sharing attempt 1. */
+  secondSamples?: number;
 }
 
 /** The models and helpers a round uses. */
@@ -126,7 +133,8 @@ export async function sampleRollouts(
     attempt1: attempt(firstContexts[i], firsts[i], verdicts1[i], fromBase[i] === true),
   }));
   if (options.secondAttempt === false) return rollouts;
-  const secondContexts = rollouts.map((r) =>
+  const expanded = expandSecondSamples(rollouts, sampling.secondSamples ?? 1);
+  const secondContexts = expanded.map((r) =>
     encoder.prompt(secondPrompt(r.problem.statement, r.attempt1.text, prompts))
   );
   const seconds = await timed(
@@ -135,7 +143,7 @@ export async function sampleRollouts(
     () =>
       generate(
         models.policy,
-        rollouts.map((r, i) => ({ key: slotKey(r, sampling.round, 2), ids: secondContexts[i] })),
+        expanded.map((r, i) => ({ key: secondKey(r, sampling.round), ids: secondContexts[i] })),
         sampling,
         options.signal,
       ),
@@ -143,10 +151,28 @@ export async function sampleRollouts(
   const verdicts2 = await timed(
     "verification",
     options,
-    () => models.verifier.judge(rollouts.map((r, i) => ({ problem: r.problem, response: seconds[i].text }))),
+    () => models.verifier.judge(expanded.map((r, i) => ({ problem: r.problem, response: seconds[i].text }))),
   );
-  rollouts.forEach((r, i) => (r.attempt2 = attempt(secondContexts[i], seconds[i], verdicts2[i], false)));
-  return rollouts;
+  expanded.forEach((r, i) => (r.attempt2 = attempt(secondContexts[i], seconds[i], verdicts2[i], false)));
+  return expanded;
+}
+
+/** `count` rollouts per rollout, sharing its attempt 1, numbered by `secondSample` from the second on. */
+function expandSecondSamples(rollouts: readonly SampledRollout[], count: number): SampledRollout[] {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(
+      `sampleRollouts: secondSamples ${count} is not a positive integer; set second_attempts >= 1`,
+    );
+  }
+  return rollouts.flatMap((r) =>
+    Array.from({ length: count }, (_, j) => (j === 0 ? r : { ...r, secondSample: j }))
+  );
+}
+
+/** The seed key of a second attempt: the first keeps the single-sample key, so one sample draws as before. */
+function secondKey(rollout: SampledRollout, round: string): string {
+  const key = slotKey(rollout, round, 2);
+  return rollout.secondSample ? `${key}.${rollout.secondSample}` : key;
 }
 
 function requireBase(models: RolloutModels): GenerationModel {

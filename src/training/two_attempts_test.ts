@@ -66,12 +66,18 @@ Deno.test("greedy two-attempt evaluation: contexts, verdicts and metrics on a fi
   }
 });
 
-Deno.test("the rollout memory budget is a setting: a batch over it is refused before sampling", async () => {
+/** Runs `check` with a tiny random policy's generation model and the models of a rollout round over RECORDS. */
+async function withTinyRollouts(
+  check: (
+    models: Parameters<typeof sampleRollouts>[1],
+    problems: ReturnType<typeof readProblems>,
+    model: Awaited<ReturnType<typeof openGenerationModel>>,
+  ) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir();
   const policy = initCheckpoint(tinyConfig(), { seed: 2 });
   const model = await openGenerationModel(policy, dir);
   try {
-    assert.equal(model.generator.session.lastLogitsOnly, true);
     const fields = { id: "id", statement: "problem", answer: "answer" };
     const models = {
       policy: model,
@@ -79,14 +85,55 @@ Deno.test("the rollout memory budget is a setting: a batch over it is refused be
       verifier: mathVerifier(fields),
       prompts: PROMPTS,
     };
-    const sampling = { temperature: 0, maxNewTokens: 12, samples: 1, seed: 0, round: "eval", batchSize: 3 };
-    await assert.rejects(
-      () => sampleRollouts(readProblems(RECORDS, fields), models, { ...sampling, memoryBudgetBytes: 1024 }),
-      /over the memory budget of 0\.0 MiB.*memory_budget_mb/,
-    );
-    assert.equal(RolloutMemoryBudgetMb.parse(undefined), 8192);
+    await check(models, readProblems(RECORDS, fields), model);
   } finally {
     await model.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("the rollout memory budget is a setting: a batch over it is refused before sampling", async () => {
+  await withTinyRollouts(async (models, problems, model) => {
+    assert.equal(model.generator.session.lastLogitsOnly, true);
+    const sampling = { temperature: 0, maxNewTokens: 12, samples: 1, seed: 0, round: "eval", batchSize: 3 };
+    await assert.rejects(
+      () => sampleRollouts(problems, models, { ...sampling, memoryBudgetBytes: 1024 }),
+      /over the memory budget of 0\.0 MiB.*memory_budget_mb/,
+    );
+    assert.equal(RolloutMemoryBudgetMb.parse(undefined), 8192);
+  });
+});
+
+Deno.test("several second attempts per first attempt share it; the first keeps the single-sample draw", async () => {
+  await withTinyRollouts(async (models, problems) => {
+    const sampling = {
+      temperature: 1,
+      maxNewTokens: 12,
+      samples: 1,
+      seed: 5,
+      round: "r",
+      batchSize: 8,
+      memoryBudgetBytes: 1 << 30,
+    };
+    const single = await sampleRollouts(problems, models, sampling);
+    const triple = await sampleRollouts(problems, models, { ...sampling, secondSamples: 3 });
+    assert.equal(triple.length, 9);
+    assert.deepEqual(triple.map((r) => [r.problem.id, r.secondSample]), [
+      ["a", undefined],
+      ["a", 1],
+      ["a", 2],
+      ["b", undefined],
+      ["b", 1],
+      ["b", 2],
+      ["c", undefined],
+      ["c", 1],
+      ["c", 2],
+    ]);
+    for (let i = 0; i < 3; i++) {
+      const group = triple.slice(3 * i, 3 * i + 3);
+      assert.ok(group.every((r) => r.attempt1 === group[0].attempt1), "the siblings share one attempt 1");
+      assert.equal(group[0].attempt2!.text, single[i].attempt2!.text);
+      assert.equal(new Set(group.map((r) => r.attempt2!.text)).size, 3, "siblings drew the same text");
+    }
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * The oracle rewards of training and evaluation: a binary verdict per response, from the math checker
- * (final answer equals the gold answer) or, for code tasks, the code sandbox (all unit tests pass).
+ * (final answer equals the gold answer), the toy-sign checker (the boxed sign expression reaches the target)
+ * or, for code tasks, the code sandbox (all unit tests pass).
  *
  * @module
  */
@@ -45,7 +46,7 @@ export const ProblemFields = z.strictObject({
 export type ProblemFields = z.infer<typeof ProblemFields>;
 
 /** The task whose checker gives the reward. */
-export const TaskName = z.enum(["math", "code"]);
+export const TaskName = z.enum(["math", "sign", "code"]);
 /** The task whose checker gives the reward. */
 export type TaskName = z.infer<typeof TaskName>;
 
@@ -67,5 +68,6 @@ export function readProblems(records: readonly Record<string, unknown>[], fields
  */
 export async function verifierFor(task: TaskName, fields: ProblemFields): Promise<Verifier> {
   if (task === "math") return (await import("./math_verifier.ts")).mathVerifier(fields);
+  if (task === "sign") return (await import("./sign_verifier.ts")).signVerifier();
   return (await import("./code_verifier.ts")).codeVerifier();
 }
