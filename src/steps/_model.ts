@@ -28,6 +28,9 @@ export const TRAINED_MODEL_OUTPUTS = {
   metrics: { kind: "records", description: "{stage, name, step, value} per update" },
 } as const;
 
+/** Items per durable commit of an item step (default: the kind's own choice). */
+export const ItemsPerCommitParam = z.number().int().positive().optional();
+
 /** The execution provider a training or evaluation step runs on (default cpu). */
 export const ProviderParam = z.enum(PROVIDERS).default("cpu");
 

@@ -17,7 +17,7 @@ import {
 import { generateForPrompts, type JsonRecord, promptOf } from "../inference/records.ts";
 import { SamplingParams } from "../inference/settings.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
-import { itemsPerCommit, loadStepModel, ModelParam } from "./_model.ts";
+import { itemsPerCommit, ItemsPerCommitParam, loadStepModel, ModelParam } from "./_model.ts";
 
 /** Fields of a first-attempt record that describe its sample; they move under `attempt1`. */
 const SAMPLE_FIELDS = [
@@ -49,7 +49,6 @@ function splitAttempt(record: JsonRecord): { problem: JsonRecord; attempt1: Json
 /** The `correct` step kind. */
 export const correct = defineStep({
   name: "correct",
-  version: "1",
   source: import.meta.url,
   description: "SCoRe second attempt: sample a revision from [problem, attempt 1, (feedback), instruction].",
   params: SamplingParams.extend({
@@ -58,7 +57,7 @@ export const correct = defineStep({
     instruction: z.string().min(1).default(DEFAULT_CORRECTION_INSTRUCTION),
     /** A field of the attempt records holding verifier feedback to show (for example `feedback`). */
     feedback_field: z.string().min(1).optional(),
-    items_per_commit: z.number().int().positive().optional(),
+    items_per_commit: ItemsPerCommitParam,
   }).strict(),
   shardable: true,
   outputs: {

@@ -23,7 +23,6 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
 /** The `dataset.load` step kind. */
 export const datasetLoad = defineStep({
   name: "dataset.load",
-  version: "1",
   source: import.meta.url,
   description: "Read a JSONL / JSONL.gz file, optionally shuffled with a seed and cut to `limit` records.",
   params: z.strictObject({

@@ -22,7 +22,6 @@ import { ModelParam, modelPath, ProviderParam } from "./_model.ts";
 /** The `eval.selfcorrect` step kind. */
 export const evalSelfcorrect = defineStep({
   name: "eval.selfcorrect",
-  version: "1",
   source: import.meta.url,
   description: "Two-attempt self-correction evaluation (greedy by default) with Accuracy@t1/t2 and deltas.",
   params: z.strictObject({

@@ -6,23 +6,21 @@
  *
  * @module
  */
-import { z } from "zod";
 import { generateForPrompts, type JsonRecord, promptOf, seedKeyOf } from "../inference/records.ts";
 import { SamplingParams } from "../inference/settings.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
-import { itemsPerCommit, loadStepModel, ModelParam } from "./_model.ts";
+import { itemsPerCommit, ItemsPerCommitParam, loadStepModel, ModelParam } from "./_model.ts";
 
 /** The `generate` step kind. */
 export const generate = defineStep({
   name: "generate",
-  version: "1",
   source: import.meta.url,
   description: "Sample completions (with token ids and log-probabilities) for prompt records, resumably.",
   params: SamplingParams.extend({
     model: ModelParam,
     prompts: ArtifactRef,
     /** Prompts per durable commit (default: four generator batches). */
-    items_per_commit: z.number().int().positive().optional(),
+    items_per_commit: ItemsPerCommitParam,
   }).strict(),
   shardable: true,
   outputs: {

@@ -15,7 +15,6 @@ import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
 /** The `model.init` step kind. */
 export const modelInit = defineStep({
   name: "model.init",
-  version: "1",
   source: import.meta.url,
   description: "Create a tiny Llama model: random weights and a toy tokenizer, as a Hugging Face directory.",
   params: z.strictObject({

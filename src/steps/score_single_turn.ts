@@ -11,7 +11,6 @@ import { runScoreStep, ScoreStepParams } from "./_score_loop.ts";
 /** The `score.single_turn` step kind. */
 export const scoreSingleTurn = defineStep({
   name: "score.single_turn",
-  version: "1",
   source: import.meta.url,
   description: "Ablation: single-turn REINFORCE on attempt 1 (reward r1, beta1 KL), no second attempt.",
   params: ScoreStepParams,

@@ -13,7 +13,6 @@ import { runScoreStep, ScoreStepParams } from "./_score_loop.ts";
 /** The `score.stage1` step kind. */
 export const scoreStage1 = defineStep({
   name: "score.stage1",
-  version: "1",
   source: import.meta.url,
   description:
     "SCoRe Stage I: reward attempt 2, hold attempt 1 near the base model with the strong beta2 KL.",

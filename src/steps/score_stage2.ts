@@ -11,7 +11,6 @@ import { runScoreStep, ScoreStepParams } from "./_score_loop.ts";
 /** The `score.stage2` step kind. */
 export const scoreStage2 = defineStep({
   name: "score.stage2",
-  version: "1",
   source: import.meta.url,
   description:
     "SCoRe Stage II: reward both attempts, attempt 2 with the bonus alpha * (r2 - r1); beta1 KL on both.",

@@ -28,7 +28,6 @@ interface SftCheckpointMeta {
 /** The `sft` step kind. */
 export const sft = defineStep({
   name: "sft",
-  version: "1",
   source: import.meta.url,
   description: "Supervised fine-tuning on solution and trace records (Adam), writing a model directory.",
   params: z.strictObject({

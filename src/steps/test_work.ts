@@ -16,7 +16,6 @@ function itemValue(seed: number, item: number, salt: string): string {
 /** The `test.work` step kind. */
 export const testWork = defineStep({
   name: "test.work",
-  version: "1",
   source: import.meta.url,
   description: "Deterministic test workload: items with configurable work and injected failures.",
   params: z.strictObject({

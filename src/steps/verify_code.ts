@@ -67,7 +67,6 @@ function attemptsOf(
 /** The `verify.code` step kind. */
 export const verifyCode = defineStep({
   name: "verify.code",
-  version: "1",
   source: import.meta.url,
   description: "Runs completions against their problem's unit tests in the sandbox and records verdicts",
   params: Params,

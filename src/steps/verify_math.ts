@@ -21,7 +21,6 @@ const Mapping = z.strictObject({
 /** The `verify.math` step kind. */
 export const verifyMath = defineStep({
   name: "verify.math",
-  version: "1",
   source: import.meta.url,
   description:
     "Check MATH answers: add correct/extracted/reason per response, for one or more field mappings.",

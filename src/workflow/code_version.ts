@@ -124,7 +124,7 @@ const versions = new WeakMap<StepKind, string>();
 export function codeVersion(kind: StepKind): string {
   let version = versions.get(kind);
   if (version === undefined) {
-    version = `${kind.version}+${sourceDigest(kind.source).slice(0, 16)}`;
+    version = `${kind.version ?? "1"}+${sourceDigest(kind.source).slice(0, 16)}`;
     versions.set(kind, version);
   }
   return version;

@@ -137,9 +137,9 @@ export interface StepKind<S extends z.ZodType = z.ZodType> {
   /**
    * A manual version, part of the cache key with the kind's code: the engine also hashes {@link source} and
    * every local module it imports, so a code change invalidates cached results without a bump. Bump it when
-   * results change for a reason the code does not show.
+   * results change for a reason the code does not show. Absent means "1".
    */
-  readonly version: string;
+  readonly version?: string;
   /** The URL of the module that defines the kind: `import.meta.url`. */
   readonly source: string;
   /** One line for docs and `pipeline validate`. */
