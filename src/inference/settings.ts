@@ -31,13 +31,10 @@ export const SamplingParams = z.object({
 export type SamplingParams = z.infer<typeof SamplingParams>;
 
 /** The sampling settings recorded with every sample (what decides its distribution). */
-export interface SamplingRecord {
-  temperature: number;
-  top_p: number;
-  top_k: number;
-  max_new_tokens: number;
-  stop: string[];
-}
+export type SamplingRecord = Pick<
+  SamplingParams,
+  "temperature" | "top_p" | "top_k" | "max_new_tokens" | "stop"
+>;
 
 /** Converts parameters to generator settings. */
 export function generationSettings(

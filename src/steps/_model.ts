@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { GenerationModel } from "../inference/model.ts";
-import type { SamplingParams } from "../inference/settings.ts";
+import { SamplingParams } from "../inference/settings.ts";
 import { PROVIDERS } from "../model/runtime.ts";
 import { ArtifactRef, PathParam, type StepContext } from "../workflow/step.ts";
 
@@ -28,8 +28,14 @@ export const TRAINED_MODEL_OUTPUTS = {
   metrics: { kind: "records", description: "{stage, name, step, value} per update" },
 } as const;
 
-/** Items per durable commit of an item step (default: the kind's own choice). */
-export const ItemsPerCommitParam = z.number().int().positive().optional();
+/**
+ * The parameters of the sampling step kinds (`generate`, `correct`): the sampling settings, the model, and
+ * the prompts per durable commit (default: four generator batches).
+ */
+export const SamplingStepParams = SamplingParams.extend({
+  model: ModelParam,
+  items_per_commit: z.number().int().positive().optional(),
+});
 
 /** The execution provider a training or evaluation step runs on (default cpu). */
 export const ProviderParam = z.enum(PROVIDERS).default("cpu");

@@ -15,9 +15,8 @@ import {
   secondAttemptPrompt,
 } from "../inference/correction.ts";
 import { generateForPrompts, type JsonRecord, promptOf } from "../inference/records.ts";
-import { SamplingParams } from "../inference/settings.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
-import { itemsPerCommit, ItemsPerCommitParam, loadStepModel, ModelParam } from "./_model.ts";
+import { itemsPerCommit, loadStepModel, SamplingStepParams } from "./_model.ts";
 
 /** Fields of a first-attempt record that describe its sample; they move under `attempt1`. */
 const SAMPLE_FIELDS = [
@@ -51,13 +50,11 @@ export const correct = defineStep({
   name: "correct",
   source: import.meta.url,
   description: "SCoRe second attempt: sample a revision from [problem, attempt 1, (feedback), instruction].",
-  params: SamplingParams.extend({
-    model: ModelParam,
+  params: SamplingStepParams.extend({
     attempts: ArtifactRef,
     instruction: z.string().min(1).default(DEFAULT_CORRECTION_INSTRUCTION),
     /** A field of the attempt records holding verifier feedback to show (for example `feedback`). */
     feedback_field: z.string().min(1).optional(),
-    items_per_commit: ItemsPerCommitParam,
   }).strict(),
   shardable: true,
   outputs: {

@@ -7,27 +7,21 @@
  * @module
  */
 import { generateForPrompts, type JsonRecord, promptOf, seedKeyOf } from "../inference/records.ts";
-import { SamplingParams } from "../inference/settings.ts";
 import { ArtifactRef, defineStep, readRecords } from "../workflow/step.ts";
-import { itemsPerCommit, ItemsPerCommitParam, loadStepModel, ModelParam } from "./_model.ts";
+import { itemsPerCommit, loadStepModel, SamplingStepParams } from "./_model.ts";
 
 /** The `generate` step kind. */
 export const generate = defineStep({
   name: "generate",
   source: import.meta.url,
   description: "Sample completions (with token ids and log-probabilities) for prompt records, resumably.",
-  params: SamplingParams.extend({
-    model: ModelParam,
-    prompts: ArtifactRef,
-    /** Prompts per durable commit (default: four generator batches). */
-    items_per_commit: ItemsPerCommitParam,
-  }).strict(),
+  params: SamplingStepParams.extend({ prompts: ArtifactRef }).strict(),
   shardable: true,
   outputs: {
     samples: { kind: "records", description: "the prompt records, each with n sampled completions" },
   },
   async run(ctx) {
-    const params = ctx.params;
+    const { params } = ctx;
     const prompts = await readRecords<JsonRecord>(params.prompts);
     prompts.forEach((record, i) => promptOf(record, `${params.prompts.path}: record ${i + 1}`));
     const model = await loadStepModel(ctx, params.model, params);
